@@ -1,0 +1,3 @@
+//! Ringway core: packet memory, shared rings, ports and user-space drivers.
+//! Pure Rust: nothing here knows about Node-API (see crates/node for the binding).
+pub mod error;

@@ -1,0 +1,2 @@
+// Public API: re-exports only.
+export { native } from './native.js';
