@@ -1,8 +1,10 @@
 // The ONLY module that imports the generated napi-rs binding (native/binding.cjs, built by
-// `npm run build:native`, never committed). Everything else imports from here, so the binding's
-// shape is checked in one place and errors are mapped in one place (errors.ts).
+// `npm run build:native`, never committed). Every function is wrapped once so native errors become
+// RingwayError with a stable code (errors.ts); functions in HOT are exported unwrapped because they
+// run once per burst and never throw.
 import { createRequire } from 'node:module';
 import type * as Binding from '../native/binding.js';
+import { Codes, RingwayError, fromNative } from './errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -10,13 +12,33 @@ function load(): typeof Binding {
   try {
     return require('../../native/binding.cjs') as typeof Binding;
   } catch (e) {
-    const err = new Error(
+    throw new RingwayError(
+      Codes.NO_ADDON,
       `ringway: the native addon is not built (${(e as Error).message}). ` +
         'Run `npm install` (or `npm run build:native`) in the ringway package; it needs cargo (rustup) and a C compiler.',
     );
-    (err as Error & { code: string }).code = 'ERR_RINGWAY_NO_ADDON';
-    throw err;
   }
 }
 
-export const native: typeof Binding = load();
+const HOT = new Set<string>(['portRxBurst', 'portTxBurst']);
+
+function wrap(b: typeof Binding): typeof Binding {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(b)) {
+    if (typeof v !== 'function' || HOT.has(k)) {
+      out[k] = v;
+      continue;
+    }
+    const f = v as (...a: unknown[]) => unknown;
+    out[k] = (...a: unknown[]) => {
+      try {
+        return f(...a);
+      } catch (e) {
+        throw fromNative(e);
+      }
+    };
+  }
+  return out as typeof Binding;
+}
+
+export const native: typeof Binding = wrap(load());

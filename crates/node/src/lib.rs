@@ -1,9 +1,25 @@
-//! Thin napi-rs binding over ringway-core. No logic lives here: argument conversion, handle tables and
-//! error mapping (errors.rs) only.
+//! Thin napi-rs binding over ringway-core. No logic lives here: argument conversion, the id table
+//! (registry.rs) and error mapping (errors.rs) only.
 #![deny(clippy::all)]
+mod errors;
+mod memory;
+mod registry;
+mod rings;
+
 use napi_derive::napi;
 
 #[napi]
 pub fn version() -> String {
     env!("CARGO_PKG_VERSION").to_string()
+}
+
+/// Every shared-layout constant, defined once in ringway-core; TypeScript's copies are checked
+/// against this by test/layout.test.ts.
+#[napi]
+pub fn layout() -> std::collections::HashMap<String, u32> {
+    ringway_core::ring::layout::exported()
+        .into_iter()
+        .chain(ringway_core::mempool::layout::exported())
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }

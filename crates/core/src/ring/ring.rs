@@ -212,6 +212,14 @@ impl Ring {
         }
     }
 
+    /// Wakes sleepers on both sides (for a JS user that saw a non-zero waiters word).
+    pub fn wake_all(&self) {
+        self.word(RING_OFF_WAKE_SEQ).fetch_add(1, SeqCst);
+        futex::wake(self.word(RING_OFF_WAKE_SEQ), i32::MAX);
+        self.word(RING_OFF_SPACE_SEQ).fetch_add(1, SeqCst);
+        futex::wake(self.word(RING_OFF_SPACE_SEQ), i32::MAX);
+    }
+
     /// Consumer idle path: spin `spin` times, then sleep on the futex until the producer publishes
     /// or `timeout` passes. Returns the entries available (0 on timeout).
     pub fn wait_readable(&self, spin: u32, timeout: Duration) -> u32 {

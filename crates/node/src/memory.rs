@@ -1,0 +1,176 @@
+//! Pools and regions: creation, per-worker views, statistics.
+use crate::errors::{closed, invalid, IntoJs, JsResult};
+use crate::registry::{self, Obj};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use ringway_core::mem::region::{HugePolicy, LockPolicy};
+use ringway_core::mempool::{Pool, PoolConfig};
+
+#[napi(object)]
+pub struct PoolOptions {
+    pub name: Option<String>,
+    pub buffers: u32,
+    pub data_room: Option<u32>,
+    pub headroom: Option<u32>,
+    pub cache_size: Option<u32>,
+    /// "auto" (default), "require" or "never"
+    pub hugepages: Option<String>,
+    /// lock ordinary pages with mlock: "best-effort" (default) or "required" (DMA)
+    pub lock: Option<String>,
+}
+
+#[napi(object)]
+pub struct PoolCreated {
+    pub id: u32,
+    pub bytes: f64,
+    pub huge: bool,
+    pub locked: bool,
+    pub warning: Option<String>,
+}
+
+#[napi]
+pub fn pool_create(opts: PoolOptions) -> JsResult<PoolCreated> {
+    let huge = match opts.hugepages.as_deref().unwrap_or("auto") {
+        "auto" => HugePolicy::Auto,
+        "require" => HugePolicy::Require,
+        "never" => HugePolicy::Never,
+        o => return Err(invalid(format!("hugepages: '{o}' is not one of auto, require, never"))),
+    };
+    let lock = match opts.lock.as_deref().unwrap_or("best-effort") {
+        "best-effort" => LockPolicy::BestEffort,
+        "required" => LockPolicy::Required,
+        o => return Err(invalid(format!("lock: '{o}' is not one of best-effort, required"))),
+    };
+    let d = PoolConfig::default();
+    let cfg = PoolConfig {
+        name: opts.name.unwrap_or(d.name),
+        n_bufs: opts.buffers,
+        data_room: opts.data_room.unwrap_or(d.data_room),
+        headroom: opts.headroom.unwrap_or(d.headroom),
+        cache_size: opts.cache_size.unwrap_or(d.cache_size),
+        huge,
+        lock,
+    };
+    let pool = Pool::create(&cfg).js()?;
+    let r = pool.region();
+    let out = PoolCreated {
+        id: 0,
+        bytes: r.len() as f64,
+        huge: r.is_huge(),
+        locked: r.is_locked(),
+        warning: r.warning().map(str::to_string),
+    };
+    Ok(PoolCreated { id: registry::insert(Obj::Pool(pool)), ..out })
+}
+
+/// Maps the object's region again, at a new address, for the calling thread. Each call is its own
+/// mapping (never one pointer behind two ArrayBuffers); it is unmapped when the ArrayBuffer is
+/// collected or when `unmapView` detaches it.
+#[napi]
+pub fn map_view(env: &Env, id: u32) -> JsResult<ArrayBuffer<'_>> {
+    let obj = registry::get(id).ok_or_else(|| closed(&format!("object {id}")))?;
+    let m = obj.region().map_view().js()?;
+    let (ptr, len) = (m.as_ptr(), m.len());
+    // SAFETY: ptr..ptr+len is the mapping owned by `m`, which moves into the finalizer and is
+    // unmapped only when V8 collects (or we detach) this ArrayBuffer. The pointer is unique to
+    // this ArrayBuffer.
+    let ab = unsafe { ArrayBuffer::from_external(env, ptr, len, m, |_, m| drop(m)) }
+        .map_err(|e| invalid(format!("cannot wrap shared memory in an ArrayBuffer: {e}")))?;
+    if ab.as_ptr() != ptr as *const u8 {
+        return Err(invalid("this Node.js build does not allow external ArrayBuffers (it copied the memory); ringway needs a Node.js without the V8 sandbox".to_string()));
+    }
+    Ok(ab)
+}
+
+/// Detaches a view (its memory becomes inaccessible to JS) so the mapping is released promptly.
+#[napi]
+pub fn unmap_view(ab: ArrayBuffer) -> JsResult<()> {
+    ab.detach().map_err(|e| invalid(format!("detach failed: {e}")))
+}
+
+fn pool(id: u32) -> JsResult<std::sync::Arc<Pool>> {
+    match registry::get(id) {
+        Some(Obj::Pool(p)) => Ok(p),
+        _ => Err(closed(&format!("pool {id}"))),
+    }
+}
+
+#[napi(object)]
+pub struct PoolStatsJs {
+    pub total: f64,
+    pub ring_free: f64,
+    pub cached: f64,
+    pub in_use: f64,
+    pub allocs: f64,
+    pub frees: f64,
+    pub alloc_fail: f64,
+    pub users: u32,
+}
+
+#[napi]
+pub fn pool_stats(id: u32) -> JsResult<PoolStatsJs> {
+    let s = pool(id)?.stats();
+    Ok(PoolStatsJs {
+        total: s.total as f64,
+        ring_free: s.ring_free as f64,
+        cached: s.cached as f64,
+        in_use: s.in_use as f64,
+        allocs: s.allocs as f64,
+        frees: s.frees as f64,
+        alloc_fail: s.alloc_fail as f64,
+        users: s.users,
+    })
+}
+
+#[napi(object)]
+pub struct AuditJs {
+    pub missing: u32,
+    pub duplicates: u32,
+}
+
+#[napi]
+pub fn pool_audit(id: u32) -> JsResult<AuditJs> {
+    let (missing, duplicates) = pool(id)?.audit();
+    Ok(AuditJs { missing, duplicates })
+}
+
+#[napi]
+pub fn pool_claim_user(id: u32) -> JsResult<u32> {
+    Ok(pool(id)?.claim_user().js()? as u32)
+}
+
+/// Returns a user's cached buffers to the shared ring and frees its slot (also used to reclaim
+/// the cache of a worker that crashed).
+#[napi]
+pub fn pool_release_user(id: u32, slot: u32) -> JsResult<()> {
+    pool(id)?.release_user(slot as usize);
+    Ok(())
+}
+
+/// Reads a byte of a pool buffer through the core's own (primary) mapping: lets tests prove
+/// that Rust sees what a worker wrote in place.
+#[napi]
+pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> JsResult<Buffer> {
+    let p = pool(id)?;
+    let base = p.buf_ptr(handle).ok_or_else(|| invalid(format!("handle {handle} is not a buffer of pool {id}")))?;
+    if offset as usize + len as usize > p.stride() as usize {
+        return Err(invalid("read past the buffer end"));
+    }
+    // SAFETY: range checked against the buffer stride; buffer lies inside the live region.
+    let s = unsafe { std::slice::from_raw_parts(base.add(offset as usize), len as usize) };
+    Ok(s.to_vec().into())
+}
+
+/// Physical address of a pool buffer via pagemap (root only) — what a uio NIC would be given.
+#[napi]
+pub fn pool_phys_addr(id: u32, handle: u32) -> JsResult<f64> {
+    let p = pool(id)?;
+    let base = p.buf_ptr(handle).ok_or_else(|| invalid(format!("handle {handle} is not a buffer of pool {id}")))?;
+    Ok(ringway_core::mem::iova::phys_addr(base as usize).js()? as f64)
+}
+
+/// Drops the registry's reference; live views keep their mappings until released.
+#[napi]
+pub fn object_close(id: u32) -> JsResult<bool> {
+    Ok(registry::remove(id).is_some())
+}

@@ -1,0 +1,47 @@
+//! Native objects handed to JS as small integer ids. Ids (not pointers or External objects) because
+//! workers must name the same object from other threads: an id travels in workerData.
+use ringway_core::mem::Region;
+use ringway_core::mempool::Pool;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+#[derive(Clone)]
+pub enum Obj {
+    Pool(Arc<Pool>),
+    Region(Arc<Region>),
+}
+
+impl Obj {
+    pub fn region(&self) -> &Arc<Region> {
+        match self {
+            Obj::Pool(p) => p.region(),
+            Obj::Region(r) => r,
+        }
+    }
+}
+
+struct Table {
+    next: u32,
+    objs: HashMap<u32, Obj>,
+}
+
+fn table() -> &'static Mutex<Table> {
+    static T: OnceLock<Mutex<Table>> = OnceLock::new();
+    T.get_or_init(|| Mutex::new(Table { next: 1, objs: HashMap::new() }))
+}
+
+pub fn insert(o: Obj) -> u32 {
+    let mut t = table().lock().unwrap();
+    let id = t.next;
+    t.next += 1;
+    t.objs.insert(id, o);
+    id
+}
+
+pub fn get(id: u32) -> Option<Obj> {
+    table().lock().unwrap().objs.get(&id).cloned()
+}
+
+pub fn remove(id: u32) -> Option<Obj> {
+    table().lock().unwrap().objs.remove(&id)
+}

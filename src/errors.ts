@@ -1,0 +1,47 @@
+// The one table of ringway error codes. Native errors arrive as "ERR_RINGWAY_X: message" (see
+// crates/node/src/errors.rs) and are turned into RingwayError with that code here, nowhere else.
+
+export const Codes = {
+  INVALID_ARGUMENT: 'ERR_RINGWAY_INVALID_ARGUMENT',
+  NO_HUGEPAGES: 'ERR_RINGWAY_NO_HUGEPAGES',
+  MEMLOCK: 'ERR_RINGWAY_MEMLOCK',
+  OUT_OF_MEMORY: 'ERR_RINGWAY_OUT_OF_MEMORY',
+  CLOSED: 'ERR_RINGWAY_CLOSED',
+  IO: 'ERR_RINGWAY_IO',
+  DEVICE: 'ERR_RINGWAY_DEVICE',
+  DEVICE_BUSY: 'ERR_RINGWAY_DEVICE_BUSY',
+  UNSUPPORTED: 'ERR_RINGWAY_UNSUPPORTED',
+  MALFORMED: 'ERR_RINGWAY_MALFORMED',
+  BAD_SPEC: 'ERR_RINGWAY_BAD_SPEC',
+  NO_ADDON: 'ERR_RINGWAY_NO_ADDON',
+} as const;
+
+export type Code = (typeof Codes)[keyof typeof Codes];
+
+export class RingwayError extends Error {
+  readonly code: Code;
+  constructor(code: Code, message: string) {
+    super(message);
+    this.name = 'RingwayError';
+    this.code = code;
+  }
+}
+
+const PREFIX = /^(ERR_RINGWAY_[A-Z_]+): ([\s\S]*)$/;
+
+/** Converts an error thrown by the addon into a RingwayError (others pass through). */
+export function fromNative(e: unknown): unknown {
+  if (e instanceof Error) {
+    const m = PREFIX.exec(e.message);
+    if (m) return new RingwayError(m[1] as Code, m[2] ?? '');
+  }
+  return e;
+}
+
+export function invalid(message: string): RingwayError {
+  return new RingwayError(Codes.INVALID_ARGUMENT, message);
+}
+
+export function closed(what: string): RingwayError {
+  return new RingwayError(Codes.CLOSED, `${what} is closed; open a new one`);
+}

@@ -1,0 +1,22 @@
+// Copies of crates/core/src/ring/layout.rs (the definition). Literal constants so V8 folds them;
+// test/layout.test.ts fails if any differs from what the addon exports. Byte offsets.
+export const RING_F_SC_DEQ = 2;
+export const RING_F_SP_ENQ = 1;
+export const RING_MAGIC = 0x52575247;
+export const RING_MAX_CAPACITY = 0x10000000;
+export const RING_OFF_CAPACITY = 8;
+export const RING_OFF_CONS_HEAD = 256;
+export const RING_OFF_CONS_TAIL = 260;
+export const RING_OFF_FLAGS = 16;
+export const RING_OFF_MAGIC = 0;
+export const RING_OFF_MASK = 12;
+export const RING_OFF_PROD_HEAD = 128;
+export const RING_OFF_PROD_TAIL = 132;
+export const RING_OFF_PROD_WAITERS = 392;
+export const RING_OFF_SLOTS = 512;
+export const RING_OFF_SPACE_SEQ = 396;
+export const RING_OFF_VERSION = 4;
+export const RING_OFF_WAITERS = 388;
+export const RING_OFF_WAKE_SEQ = 384;
+export const RING_SLOT_SIZE = 4;
+export const RING_VERSION = 1;

@@ -1,0 +1,240 @@
+// A ring of u32 descriptors in shared memory: the algorithm of crates/core/src/ring/ring.rs over
+// the same bytes (layout.ts). One Ring object is one side's handle: a producer OR a consumer,
+// single (sp/sc) or multi (mp/mc) — as in rte_ring, the caller picks the variant per call site.
+//
+// Indices are free-running 32-bit values kept as int32 in JS (`| 0`), masked on use. Atomics.*
+// are sequentially consistent in JS, which is at least the Release/Acquire that each pairing
+// below needs (x86 compiles Atomics.load to a plain load and Atomics.store to xchg).
+//
+// The hot path allocates nothing and never throws: functions return counts.
+import { native } from '../native.js';
+import * as L from './layout.js';
+
+const PROD_HEAD = L.RING_OFF_PROD_HEAD >> 2;
+const PROD_TAIL = L.RING_OFF_PROD_TAIL >> 2;
+const CONS_HEAD = L.RING_OFF_CONS_HEAD >> 2;
+const CONS_TAIL = L.RING_OFF_CONS_TAIL >> 2;
+const WAITERS = L.RING_OFF_WAITERS >> 2;
+const PROD_WAITERS = L.RING_OFF_PROD_WAITERS >> 2;
+
+// For yielding while another multi-producer/consumer finishes publishing (a 50 µs nap).
+const napCell = new Int32Array(new SharedArrayBuffer(4));
+function nap(): void {
+  Atomics.wait(napCell, 0, 0, 0.05);
+}
+
+export interface RingWaitOptions {
+  /** Polls before sleeping (bounded spin). */
+  spin?: number;
+  /** Longest sleep, ms. */
+  timeoutMs?: number;
+}
+
+export class Ring {
+  readonly capacity: number;
+  readonly mask: number;
+  /** The view and this ring's byte offset in it (the same bytes other threads/Rust see). */
+  readonly i32: Int32Array;
+  readonly u32: Uint32Array;
+  readonly byteOffset: number;
+  /** Native object id and offset, for the futex slow path. */
+  readonly objectId: number;
+  private readonly h: number; // header index in i32
+  private readonly s: number; // slot 0 index in u32
+  // Cached copy of the other side's index (AF_XDP's cached_cons/cached_prod): re-read only when
+  // the cached value says "full" or "empty", so the other side's cache line is touched rarely.
+  private consTailSeen = 0;
+  private prodTailSeen = 0;
+
+  constructor(view: ArrayBuffer, byteOffset: number, objectId: number) {
+    if (byteOffset % 128 !== 0) throw new RangeError(`ring offset ${byteOffset} must be 128-aligned`);
+    this.i32 = new Int32Array(view);
+    this.u32 = new Uint32Array(view);
+    this.byteOffset = byteOffset;
+    this.objectId = objectId;
+    this.h = byteOffset >> 2;
+    // Acquire (Atomics.load): pairs with the creator's Release store of magic (Ring::init).
+    if (Atomics.load(this.i32, this.h + (L.RING_OFF_MAGIC >> 2)) >>> 0 !== L.RING_MAGIC) {
+      throw new RangeError(`no ring at offset ${byteOffset} of object ${objectId} (bad magic)`);
+    }
+    this.capacity = this.i32[this.h + (L.RING_OFF_CAPACITY >> 2)]!;
+    this.mask = this.capacity - 1;
+    this.s = (byteOffset + L.RING_OFF_SLOTS) >> 2;
+    this.consTailSeen = Atomics.load(this.i32, this.h + CONS_TAIL);
+    this.prodTailSeen = Atomics.load(this.i32, this.h + PROD_TAIL);
+  }
+
+  /** Entries published and not yet released (snapshot). */
+  count(): number {
+    return (Atomics.load(this.i32, this.h + PROD_TAIL) - Atomics.load(this.i32, this.h + CONS_TAIL)) | 0;
+  }
+
+  // ---------------------------------------------------------------- single producer
+  /** Burst enqueue (as many as fit) of src[0..n); single producer. Returns how many. */
+  enqueueSp(src: Uint32Array, n: number, bulk = false): number {
+    return this.enqueueSpAt(src, 0, n, bulk);
+  }
+
+  enqueueSpAt(src: Uint32Array, at: number, n: number, bulk = false): number {
+    const i32 = this.i32, h = this.h;
+    const head = i32[h + PROD_HEAD]!; // only this producer writes it
+    let free = (this.capacity + this.consTailSeen - head) | 0;
+    if (free < n) {
+      // Acquire: pairs with the consumer's Release (Atomics.store) of cons_tail.
+      this.consTailSeen = Atomics.load(i32, h + CONS_TAIL);
+      free = (this.capacity + this.consTailSeen - head) | 0;
+      if (free < n) {
+        if (bulk) return 0;
+        n = free;
+      }
+    }
+    if (n <= 0) return 0;
+    const u32 = this.u32, s = this.s, mask = this.mask;
+    for (let k = 0; k < n; k++) u32[s + ((head + k) & mask)] = src[at + k]!;
+    const next = (head + n) | 0;
+    i32[h + PROD_HEAD] = next;
+    // Release: pairs with the consumer's Acquire load of prod_tail.
+    Atomics.store(i32, h + PROD_TAIL, next);
+    // Seq-cst store above then load: pairs with the sleeper's announce-then-recheck (ring.rs
+    // wait_for). Either it sees our entries or we see it waiting.
+    if (Atomics.load(i32, h + WAITERS) !== 0) native.ringWake(this.objectId, this.byteOffset);
+    return n;
+  }
+
+  // ---------------------------------------------------------------- single consumer
+  /** Burst dequeue of up to n into dst[0..); single consumer. Returns how many. */
+  dequeueSc(dst: Uint32Array, n: number, bulk = false): number {
+    return this.dequeueScAt(dst, 0, n, bulk);
+  }
+
+  dequeueScAt(dst: Uint32Array, at: number, n: number, bulk = false): number {
+    const i32 = this.i32, h = this.h;
+    const head = i32[h + CONS_HEAD]!; // only this consumer writes it
+    let avail = (this.prodTailSeen - head) | 0;
+    if (avail < n) {
+      // Acquire: pairs with the producer's Release (Atomics.store) of prod_tail.
+      this.prodTailSeen = Atomics.load(i32, h + PROD_TAIL);
+      avail = (this.prodTailSeen - head) | 0;
+      if (avail < n) {
+        if (bulk) return 0;
+        n = avail;
+      }
+    }
+    if (n <= 0) return 0;
+    const u32 = this.u32, s = this.s, mask = this.mask;
+    for (let k = 0; k < n; k++) dst[at + k] = u32[s + ((head + k) & mask)]!;
+    const next = (head + n) | 0;
+    i32[h + CONS_HEAD] = next;
+    // Release: pairs with the producer's Acquire load of cons_tail (our reads are done).
+    Atomics.store(i32, h + CONS_TAIL, next);
+    if (Atomics.load(i32, h + PROD_WAITERS) !== 0) native.ringWake(this.objectId, this.byteOffset);
+    return n;
+  }
+
+  // ---------------------------------------------------------------- multi producer / consumer
+  /** Enqueue src[at..at+n) when other producers (JS or Rust) may enqueue concurrently. */
+  enqueueMp(src: Uint32Array, at: number, n: number, bulk = false): number {
+    const i32 = this.i32, h = this.h;
+    let head: number;
+    for (;;) {
+      head = Atomics.load(i32, h + PROD_HEAD);
+      // Acquire: pairs with consumers' Release of cons_tail.
+      const free = (this.capacity + Atomics.load(i32, h + CONS_TAIL) - head) | 0;
+      let m = n;
+      if (free < m) {
+        if (bulk) return 0;
+        m = free;
+      }
+      if (m <= 0) return 0;
+      // CAS reserves [head, head+m): pairs with other producers' CAS on prod_head.
+      if (Atomics.compareExchange(i32, h + PROD_HEAD, head, (head + m) | 0) === head) {
+        n = m;
+        break;
+      }
+    }
+    const u32 = this.u32, s = this.s, mask = this.mask;
+    for (let k = 0; k < n; k++) u32[s + ((head + k) & mask)] = src[at + k]!;
+    // Publish in reservation order: wait for earlier producers' Release of prod_tail.
+    for (let spins = 0; Atomics.load(i32, h + PROD_TAIL) !== head; spins++) if (spins > 256) nap();
+    Atomics.store(i32, h + PROD_TAIL, (head + n) | 0);
+    if (Atomics.load(i32, h + WAITERS) !== 0) native.ringWake(this.objectId, this.byteOffset);
+    return n;
+  }
+
+  /** Dequeue up to n into dst[at..) when other consumers may dequeue concurrently. */
+  dequeueMc(dst: Uint32Array, at: number, n: number, bulk = false): number {
+    const i32 = this.i32, h = this.h;
+    let head: number;
+    for (;;) {
+      head = Atomics.load(i32, h + CONS_HEAD);
+      // Acquire: pairs with producers' Release of prod_tail.
+      const avail = (Atomics.load(i32, h + PROD_TAIL) - head) | 0;
+      let m = n;
+      if (avail < m) {
+        if (bulk) return 0;
+        m = avail;
+      }
+      if (m <= 0) return 0;
+      // CAS reserves [head, head+m): pairs with other consumers' CAS on cons_head.
+      if (Atomics.compareExchange(i32, h + CONS_HEAD, head, (head + m) | 0) === head) {
+        n = m;
+        break;
+      }
+    }
+    const u32 = this.u32, s = this.s, mask = this.mask;
+    for (let k = 0; k < n; k++) dst[at + k] = u32[s + ((head + k) & mask)]!;
+    for (let spins = 0; Atomics.load(i32, h + CONS_TAIL) !== head; spins++) if (spins > 256) nap();
+    Atomics.store(i32, h + CONS_TAIL, (head + n) | 0);
+    if (Atomics.load(i32, h + PROD_WAITERS) !== 0) native.ringWake(this.objectId, this.byteOffset);
+    return n;
+  }
+
+  // ---------------------------------------------------------------- idle behaviour
+  /**
+   * Consumer idle path: poll `spin` times, then sleep on the ring's futex (in the core) until a
+   * producer publishes or timeoutMs passes. Returns entries available (0 on timeout).
+   * Blocks the thread while asleep: use from workers.
+   */
+  waitReadable(opts: RingWaitOptions = {}): number {
+    const spin = opts.spin ?? 2000;
+    const i32 = this.i32, h = this.h;
+    for (let k = 0; k < spin; k++) {
+      const n = (Atomics.load(i32, h + PROD_TAIL) - i32[h + CONS_HEAD]!) | 0;
+      if (n > 0) return n;
+    }
+    return native.ringWait(this.objectId, this.byteOffset, false, 0, opts.timeoutMs ?? 100);
+  }
+
+  /** Producer back-pressure path: as waitReadable, for free slots. */
+  waitWritable(opts: RingWaitOptions = {}): number {
+    const spin = opts.spin ?? 2000;
+    const i32 = this.i32, h = this.h;
+    for (let k = 0; k < spin; k++) {
+      const n = (this.capacity + Atomics.load(i32, h + CONS_TAIL) - i32[h + PROD_HEAD]!) | 0;
+      if (n > 0) return n;
+    }
+    return native.ringWait(this.objectId, this.byteOffset, true, 0, opts.timeoutMs ?? 100);
+  }
+}
+
+/** A ring in its own shared region; create in one thread, `attach` by id in others. */
+export class RingRegion {
+  private constructor(readonly id: number, readonly view: ArrayBuffer, readonly ring: Ring, private owner: boolean) {}
+
+  static create(capacity: number, name = 'ring'): RingRegion {
+    const id = native.ringCreate(capacity, name);
+    return RingRegion.attach(id, true);
+  }
+
+  static attach(id: number, owner = false): RingRegion {
+    const view = native.mapView(id);
+    return new RingRegion(id, view, new Ring(view, 0, id), owner);
+  }
+
+  /** Releases this thread's view; the owner also drops the core's reference. */
+  close(): void {
+    native.unmapView(this.view);
+    if (this.owner) native.objectClose(this.id);
+    this.owner = false;
+  }
+}
