@@ -1,3 +1,4 @@
 //! Ringway core: packet memory, shared rings, ports and user-space drivers.
 //! Pure Rust: nothing here knows about Node-API (see crates/node for the binding).
 pub mod error;
+pub mod pcap;
