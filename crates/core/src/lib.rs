@@ -3,4 +3,5 @@
 pub mod error;
 pub mod mem;
 pub mod mempool;
+pub mod pcap;
 pub mod ring;
