@@ -1,5 +1,5 @@
 //! Pools and regions: creation, per-worker views, statistics.
-use crate::errors::{closed, invalid, IntoJs, JsResult};
+use crate::errors::{closed, invalid, IntoJs};
 use crate::registry::{self, Obj};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -29,7 +29,7 @@ pub struct PoolCreated {
 }
 
 #[napi]
-pub fn pool_create(opts: PoolOptions) -> JsResult<PoolCreated> {
+pub fn pool_create(opts: PoolOptions) -> napi::Result<PoolCreated> {
     let huge = match opts.hugepages.as_deref().unwrap_or("auto") {
         "auto" => HugePolicy::Auto,
         "require" => HugePolicy::Require,
@@ -67,7 +67,7 @@ pub fn pool_create(opts: PoolOptions) -> JsResult<PoolCreated> {
 /// mapping (never one pointer behind two ArrayBuffers); it is unmapped when the ArrayBuffer is
 /// collected or when `unmapView` detaches it.
 #[napi]
-pub fn map_view(env: &Env, id: u32) -> JsResult<ArrayBuffer<'_>> {
+pub fn map_view(env: &Env, id: u32) -> napi::Result<ArrayBuffer<'_>> {
     let obj = registry::get(id).ok_or_else(|| closed(&format!("object {id}")))?;
     let m = obj.region().map_view().js()?;
     let (ptr, len) = (m.as_ptr(), m.len());
@@ -84,11 +84,11 @@ pub fn map_view(env: &Env, id: u32) -> JsResult<ArrayBuffer<'_>> {
 
 /// Detaches a view (its memory becomes inaccessible to JS) so the mapping is released promptly.
 #[napi]
-pub fn unmap_view(ab: ArrayBuffer) -> JsResult<()> {
+pub fn unmap_view(ab: ArrayBuffer) -> napi::Result<()> {
     ab.detach().map_err(|e| invalid(format!("detach failed: {e}")))
 }
 
-fn pool(id: u32) -> JsResult<std::sync::Arc<Pool>> {
+fn pool(id: u32) -> napi::Result<std::sync::Arc<Pool>> {
     match registry::get(id) {
         Some(Obj::Pool(p)) => Ok(p),
         _ => Err(closed(&format!("pool {id}"))),
@@ -108,7 +108,7 @@ pub struct PoolStatsJs {
 }
 
 #[napi]
-pub fn pool_stats(id: u32) -> JsResult<PoolStatsJs> {
+pub fn pool_stats(id: u32) -> napi::Result<PoolStatsJs> {
     let s = pool(id)?.stats();
     Ok(PoolStatsJs {
         total: s.total as f64,
@@ -129,20 +129,20 @@ pub struct AuditJs {
 }
 
 #[napi]
-pub fn pool_audit(id: u32) -> JsResult<AuditJs> {
+pub fn pool_audit(id: u32) -> napi::Result<AuditJs> {
     let (missing, duplicates) = pool(id)?.audit();
     Ok(AuditJs { missing, duplicates })
 }
 
 #[napi]
-pub fn pool_claim_user(id: u32) -> JsResult<u32> {
+pub fn pool_claim_user(id: u32) -> napi::Result<u32> {
     Ok(pool(id)?.claim_user().js()? as u32)
 }
 
 /// Returns a user's cached buffers to the shared ring and frees its slot (also used to reclaim
 /// the cache of a worker that crashed).
 #[napi]
-pub fn pool_release_user(id: u32, slot: u32) -> JsResult<()> {
+pub fn pool_release_user(id: u32, slot: u32) -> napi::Result<()> {
     pool(id)?.release_user(slot as usize);
     Ok(())
 }
@@ -150,7 +150,7 @@ pub fn pool_release_user(id: u32, slot: u32) -> JsResult<()> {
 /// Reads a byte of a pool buffer through the core's own (primary) mapping: lets tests prove
 /// that Rust sees what a worker wrote in place.
 #[napi]
-pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> JsResult<Buffer> {
+pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> napi::Result<Buffer> {
     let p = pool(id)?;
     let base = p.buf_ptr(handle).ok_or_else(|| invalid(format!("handle {handle} is not a buffer of pool {id}")))?;
     if offset as usize + len as usize > p.stride() as usize {
@@ -163,7 +163,7 @@ pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> JsResult<
 
 /// Physical address of a pool buffer via pagemap (root only) — what a uio NIC would be given.
 #[napi]
-pub fn pool_phys_addr(id: u32, handle: u32) -> JsResult<f64> {
+pub fn pool_phys_addr(id: u32, handle: u32) -> napi::Result<f64> {
     let p = pool(id)?;
     let base = p.buf_ptr(handle).ok_or_else(|| invalid(format!("handle {handle} is not a buffer of pool {id}")))?;
     Ok(ringway_core::mem::iova::phys_addr(base as usize).js()? as f64)
@@ -171,6 +171,6 @@ pub fn pool_phys_addr(id: u32, handle: u32) -> JsResult<f64> {
 
 /// Drops the registry's reference; live views keep their mappings until released.
 #[napi]
-pub fn object_close(id: u32) -> JsResult<bool> {
+pub fn object_close(id: u32) -> napi::Result<bool> {
     Ok(registry::remove(id).is_some())
 }

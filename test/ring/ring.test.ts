@@ -1,0 +1,66 @@
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { RingRegion } from '../../src/ring/ring.js';
+import { native } from '../../src/native.js';
+
+test('burst takes what fits, bulk is all or nothing (enqueue and dequeue)', () => {
+  const r = RingRegion.create(8);
+  const ring = r.ring;
+  const src = Uint32Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(ring.enqueueSp(src, 6, true), 6);
+  assert.equal(ring.enqueueSpAt(src, 6, 3, true), 0, 'bulk of 3 into 2 free slots takes none');
+  assert.equal(ring.enqueueSpAt(src, 6, 3), 2, 'burst takes the 2 that fit');
+  assert.equal(ring.count(), 8);
+  const out = new Uint32Array(10);
+  assert.equal(ring.dequeueSc(out, 10, true), 0, 'bulk dequeue of 10 from 8 takes none');
+  assert.equal(ring.dequeueSc(out, 3, true), 3);
+  assert.deepEqual([...out.subarray(0, 3)], [1, 2, 3]);
+  assert.equal(ring.dequeueSc(out, 10), 5);
+  assert.deepEqual([...out.subarray(0, 5)], [4, 5, 6, 7, 8]);
+  assert.equal(ring.dequeueSc(out, 10), 0, 'empty ring gives 0, never throws');
+  r.close();
+});
+
+test('indices run free past 2^32 and stay correct', () => {
+  const r = RingRegion.create(4);
+  const ring = r.ring;
+  const i32 = ring.i32;
+  // start near the wrap point: all four indices at 0xfffffffe
+  for (const off of [128, 132, 256, 260]) i32[off >> 2] = -2;
+  const fresh = RingRegion.attach(r.id); // re-attach so cached indices start from the new values
+  const out = new Uint32Array(4);
+  for (let k = 0; k < 10; k++) {
+    assert.equal(fresh.ring.enqueueSp(Uint32Array.from([k, k + 1, k + 2]), 3), 3);
+    assert.equal(fresh.ring.dequeueSc(out, 4), 3);
+    assert.deepEqual([...out.subarray(0, 3)], [k, k + 1, k + 2]);
+  }
+  fresh.close();
+  r.close();
+});
+
+test('multi-producer and multi-consumer variants interoperate with the Rust side', () => {
+  const a = RingRegion.create(64);
+  const b = RingRegion.create(64);
+  const relay = native.relayStart(a.id, 0, b.id, 0, 16, true);
+  const src = Uint32Array.from({ length: 40 }, (_, i) => i);
+  let sent = 0;
+  const got: number[] = [];
+  const out = new Uint32Array(16);
+  while (got.length < 40) {
+    if (sent < 40) sent += a.ring.enqueueMp(src, sent, Math.min(7, 40 - sent));
+    const n = b.ring.dequeueMc(out, 0, 16);
+    for (let i = 0; i < n; i++) got.push(out[i]!);
+  }
+  const res = native.relayStop(relay);
+  assert.deepEqual(got, [...src]);
+  assert.equal(res.moved, 40);
+  assert.equal(res.outOfOrder, 0);
+  a.close();
+  b.close();
+});
+
+test('bad capacity and bad attach are clear errors', () => {
+  assert.throws(() => RingRegion.create(1000), (e: Error & { code?: string }) =>
+    e.code === 'ERR_RINGWAY_INVALID_ARGUMENT' && /power of two/.test(e.message));
+  assert.throws(() => RingRegion.attach(987654), (e: Error & { code?: string }) => e.code === 'ERR_RINGWAY_CLOSED');
+});
