@@ -45,3 +45,23 @@ export async function ringPair(kind: RingKind, burst: number, total: number, cap
   const ns = Number(BigInt(results.consumer!.t1!) - BigInt(results.producer!.t0!));
   return { mdescPerSec: total / (ns / 1e9) / 1e6, errors: results.consumer!.errors ?? -1, seconds: ns / 1e9 };
 }
+
+/** The `ring` / `ring-burst1` benchmark body: ours vs ringbuf.js, same burst, same run. */
+export async function ringBench(name: string, burst: number, total: number): Promise<void> {
+  const { runBench } = await import('./harness.js');
+  let errors = 0;
+  const measure = async (kind: RingKind) => {
+    const r = await ringPair(kind, burst, total);
+    errors += r.errors;
+    return r.mdescPerSec;
+  };
+  await runBench({
+    name,
+    unit: 'Mdesc/s',
+    peer: `ringbuf.js 0.4.0 RingBuffer(Uint32Array) SPSC, 2 worker threads, burst ${burst}`,
+    ours: () => measure('ours'),
+    theirs: () => measure('ringbuf'),
+    context: () => ({ burst, descriptors_per_sample: total - (total % burst), verify_errors: errors }),
+  });
+  if (errors) throw new Error(`${errors} descriptors arrived out of order`);
+}

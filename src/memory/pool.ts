@@ -38,6 +38,7 @@ export interface PoolStats {
 }
 
 const warned = new Set<string>();
+const threadViews = new Map<number, PoolView>();
 
 export class Pool {
   private open = true;
@@ -125,7 +126,7 @@ export class PoolView {
   private allocs: number;
   private frees: number;
   private fail: number;
-  private closed = false;
+  closed = false;
 
   private constructor(readonly poolId: number, readonly buffer: ArrayBuffer) {
     this.u8 = new Uint8Array(buffer);
@@ -159,6 +160,25 @@ export class PoolView {
   /** Maps pool `poolId` for this thread and claims a user slot. */
   static attach(poolId: number): PoolView {
     return new PoolView(poolId, native.mapView(poolId));
+  }
+
+  /**
+   * This thread's shared view of a pool (one per pool per thread, used by every port in the
+   * thread). Release them all with PoolView.closeThreadViews() before the thread ends, so the
+   * caches go back to the shared ring.
+   */
+  static forThread(poolId: number): PoolView {
+    let v = threadViews.get(poolId);
+    if (!v || v.closed) {
+      v = PoolView.attach(poolId);
+      threadViews.set(poolId, v);
+    }
+    return v;
+  }
+
+  static closeThreadViews(): void {
+    for (const v of threadViews.values()) v.close();
+    threadViews.clear();
   }
 
   /** Byte offset (in this view) of buffer h's start (its metadata). */

@@ -4,4 +4,5 @@ pub mod error;
 pub mod mem;
 pub mod mempool;
 pub mod pcap;
+pub mod port;
 pub mod ring;

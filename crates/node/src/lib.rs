@@ -3,6 +3,7 @@
 #![deny(clippy::all)]
 mod errors;
 mod memory;
+mod ports;
 mod registry;
 mod rings;
 
@@ -20,6 +21,7 @@ pub fn layout() -> std::collections::HashMap<String, u32> {
     ringway_core::ring::layout::exported()
         .into_iter()
         .chain(ringway_core::mempool::layout::exported())
+        .chain(ringway_core::port::layout::exported())
         .map(|(k, v)| (k.to_string(), v))
         .collect()
 }

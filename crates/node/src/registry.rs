@@ -5,10 +5,18 @@ use ringway_core::mempool::Pool;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
+pub struct PortEntry {
+    pub block: Arc<ringway_core::port::PortBlock>,
+    pub native: Option<Arc<dyn ringway_core::port::NativePort>>,
+    /// ring ports: (pair name, end)
+    pub ring: Option<(String, usize)>,
+}
+
 #[derive(Clone)]
 pub enum Obj {
     Pool(Arc<Pool>),
     Region(Arc<Region>),
+    Port(Arc<PortEntry>),
 }
 
 impl Obj {
@@ -16,6 +24,7 @@ impl Obj {
         match self {
             Obj::Pool(p) => p.region(),
             Obj::Region(r) => r,
+            Obj::Port(p) => p.block.region(),
         }
     }
 }

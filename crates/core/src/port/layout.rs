@@ -1,0 +1,61 @@
+//! The shared block every port has: identity, link state, per-queue counters (Snabb-style: written
+//! by whoever runs the queue, JS or Rust; read by anyone, turned into Prometheus values only at
+//! scrape time), and for ports driven natively the per-queue area through which handles cross
+//! N-API (so a burst crosses with two numbers, not an array). TS copy: src/port/layout.ts.
+//!
+//! ```text
+//! 0    u32 magic, 4 u32 version, 8 u32 kind (PORT_KIND_*), 12 u32 n_queues
+//! 16   u8[6] mac, 24 u32 mtu, 28 u32 link_up, 32 u32 speed_mbps, 36 u32 pool_id
+//! PORT_Q_OFF + q * PORT_Q_SIZE: queue q
+//!   +0   f64 ipackets  +8 ibytes  +16 imissed  +24 ierrors  +32 rx_nombuf   (rx side writes)
+//!   +64  f64 opackets  +72 obytes +80 oerrors                              (tx side writes)
+//!   +128 u32 xchg[PORT_XCHG_MAX]   handles crossing N-API (native ports), owner: the queue's thread
+//! ```
+#![cfg_attr(rustfmt, rustfmt::skip)]
+
+pub const PORT_MAGIC: u32       = 0x5450_5752; // "RWPT"
+pub const PORT_VERSION: u32     = 1;
+pub const PORT_OFF_KIND: usize  = 8;
+pub const PORT_OFF_NQ: usize    = 12;
+pub const PORT_OFF_MAC: usize   = 16;
+pub const PORT_OFF_MTU: usize   = 24;
+pub const PORT_OFF_LINK: usize  = 28;
+pub const PORT_OFF_SPEED: usize = 32;
+pub const PORT_OFF_POOL: usize  = 36;
+pub const PORT_Q_OFF: usize     = 256;
+pub const PORT_XCHG_MAX: usize  = 1024;
+pub const PORT_Q_SIZE: usize    = 128 + 4 * PORT_XCHG_MAX;
+pub const PORT_Q_IPACKETS: usize = 0;
+pub const PORT_Q_IBYTES: usize  = 8;
+pub const PORT_Q_IMISSED: usize = 16;
+pub const PORT_Q_IERRORS: usize = 24;
+pub const PORT_Q_RX_NOMBUF: usize = 32;
+pub const PORT_Q_OPACKETS: usize = 64;
+pub const PORT_Q_OBYTES: usize  = 72;
+pub const PORT_Q_OERRORS: usize = 80;
+pub const PORT_Q_XCHG: usize    = 128;
+pub const PORT_KIND_NULL: u32   = 1;
+pub const PORT_KIND_RING: u32   = 2;
+pub const PORT_KIND_PCAP: u32   = 3;
+pub const PORT_KIND_VIRTIO: u32 = 4;
+pub const PORT_MAX_QUEUES: usize = 64;
+
+pub const fn port_bytes(n_queues: usize) -> usize {
+    PORT_Q_OFF + n_queues * PORT_Q_SIZE
+}
+
+pub fn exported() -> Vec<(&'static str, u32)> {
+    vec![
+        ("PORT_MAGIC", PORT_MAGIC), ("PORT_VERSION", PORT_VERSION), ("PORT_OFF_KIND", PORT_OFF_KIND as u32),
+        ("PORT_OFF_NQ", PORT_OFF_NQ as u32), ("PORT_OFF_MAC", PORT_OFF_MAC as u32), ("PORT_OFF_MTU", PORT_OFF_MTU as u32),
+        ("PORT_OFF_LINK", PORT_OFF_LINK as u32), ("PORT_OFF_SPEED", PORT_OFF_SPEED as u32), ("PORT_OFF_POOL", PORT_OFF_POOL as u32),
+        ("PORT_Q_OFF", PORT_Q_OFF as u32), ("PORT_XCHG_MAX", PORT_XCHG_MAX as u32), ("PORT_Q_SIZE", PORT_Q_SIZE as u32),
+        ("PORT_Q_IPACKETS", PORT_Q_IPACKETS as u32), ("PORT_Q_IBYTES", PORT_Q_IBYTES as u32),
+        ("PORT_Q_IMISSED", PORT_Q_IMISSED as u32), ("PORT_Q_IERRORS", PORT_Q_IERRORS as u32),
+        ("PORT_Q_RX_NOMBUF", PORT_Q_RX_NOMBUF as u32), ("PORT_Q_OPACKETS", PORT_Q_OPACKETS as u32),
+        ("PORT_Q_OBYTES", PORT_Q_OBYTES as u32), ("PORT_Q_OERRORS", PORT_Q_OERRORS as u32),
+        ("PORT_Q_XCHG", PORT_Q_XCHG as u32), ("PORT_KIND_NULL", PORT_KIND_NULL), ("PORT_KIND_RING", PORT_KIND_RING),
+        ("PORT_KIND_PCAP", PORT_KIND_PCAP), ("PORT_KIND_VIRTIO", PORT_KIND_VIRTIO),
+        ("PORT_MAX_QUEUES", PORT_MAX_QUEUES as u32),
+    ]
+}

@@ -1,0 +1,26 @@
+//! Ports: one API over every backend. A port has N RX and N TX queues and moves bursts of buffer
+//! handles (DPDK semantics: rx_burst returns how many arrived; tx_burst how many were accepted,
+//! the rest stay the caller's).
+//!
+//! Backends whose work is pure shared-memory bookkeeping (null, ring) run in the worker's own
+//! language (src/port/*.ts) with no N-API crossing at all; backends that need the kernel, files or
+//! hardware (pcap, virtio) implement `NativePort` here and cost one crossing per burst.
+pub mod layout;
+pub mod pcap;
+pub mod ringpair;
+pub mod shared;
+pub mod spec;
+
+pub use shared::PortBlock;
+pub use spec::{parse, PortSpec};
+
+use crate::error::Result;
+
+/// A backend driven from Rust. Each queue is used by one thread at a time (its worker); methods
+/// take &self so different queues can run on different threads.
+pub trait NativePort: Send + Sync {
+    fn rx_burst(&self, queue: u16, out: &mut [u32]) -> usize;
+    fn tx_burst(&self, queue: u16, pkts: &[u32]) -> usize;
+    /// Releases everything (buffers back to the pool, files flushed, device reset). Idempotent.
+    fn close(&self) -> Result<()>;
+}

@@ -1,0 +1,148 @@
+//! Ports: open/close by spec, and the per-burst entry points of natively driven ports.
+use crate::errors::{closed, invalid, to_js, IntoJs};
+use crate::registry::{self, Obj, PortEntry};
+use napi_derive::napi;
+use ringway_core::error::Error as CoreError;
+use ringway_core::port::layout::*;
+use ringway_core::port::{self, pcap::PcapPort, ringpair, NativePort, PortBlock, PortSpec};
+use std::sync::Arc;
+
+#[napi(object)]
+pub struct PortOpened {
+    /// Port id: its shared block is mapped with mapView(id).
+    pub id: u32,
+    pub kind: String,
+    pub queues: u32,
+    pub pool_id: u32,
+    /// null: packet size
+    pub size: Option<u32>,
+    /// ring: region id holding the pair's rings, this end (0/1), ring capacity and stride
+    pub ring_region: Option<u32>,
+    pub ring_end: Option<u32>,
+    pub ring_name: Option<String>,
+}
+
+/// Opens a port from its spec string (parsed in the core: port/spec.rs).
+#[napi]
+pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOpened> {
+    let parsed = port::parse(&spec).js()?;
+    let pool = match registry::get(pool_id) {
+        Some(Obj::Pool(p)) => p,
+        _ => return Err(closed(&format!("pool {pool_id} (given to port '{spec}')"))),
+    };
+    if queues == 0 || queues as usize > PORT_MAX_QUEUES {
+        return Err(invalid(format!("port '{spec}': {queues} queues; use 1 to {PORT_MAX_QUEUES}")));
+    }
+    let nq = queues as usize;
+    let mut out = PortOpened {
+        id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None,
+    };
+    let entry = match parsed {
+        PortSpec::Null { size, mac } => {
+            out.kind = "null".into();
+            out.size = Some(size as u32);
+            PortEntry { block: Arc::new(PortBlock::create(PORT_KIND_NULL, nq, mac, pool_id).js()?), native: None, ring: None }
+        }
+        PortSpec::Ring { name } => {
+            let (region, end) = ringpair::open(&name, queues as u16, pool_id).js()?;
+            out.kind = "ring".into();
+            out.ring_region = Some(registry::insert(Obj::Region(region)));
+            out.ring_end = Some(end as u32);
+            out.ring_name = Some(name.clone());
+            let mac = [0x02, 0x52, 0x49, 0x4e, 0x47, end as u8];
+            let block = Arc::new(PortBlock::create(PORT_KIND_RING, nq, mac, pool_id).js()?);
+            PortEntry { block, native: None, ring: Some((name, end)) }
+        }
+        PortSpec::Pcap { rx, tx, repeat } => {
+            if queues != 1 {
+                return Err(invalid(format!("port '{spec}': pcap ports have exactly 1 queue, not {queues}")));
+            }
+            out.kind = "pcap".into();
+            let block = Arc::new(PortBlock::create(PORT_KIND_PCAP, 1, [0x02, 0x50, 0x43, 0x41, 0x50, 0x01], pool_id).js()?);
+            let id_hint = 0;
+            let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), id_hint).js()?;
+            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None }
+        }
+        PortSpec::Virtio { bdf } => {
+            return Err(to_js(CoreError::Unsupported(format!(
+                "port 'virtio:{bdf}': the virtio-net driver is not wired into ports in this build"
+            ))))
+        }
+    };
+    out.id = registry::insert(Obj::Port(Arc::new(entry)));
+    Ok(out)
+}
+
+fn entry(id: u32) -> napi::Result<Arc<PortEntry>> {
+    match registry::get(id) {
+        Some(Obj::Port(p)) => Ok(p),
+        _ => Err(closed(&format!("port {id}"))),
+    }
+}
+
+#[napi(object)]
+pub struct PortClosed {
+    /// ring ports: whether this was the last end (it must drain every ring of the pair)
+    pub last_end: bool,
+}
+
+/// Closes a port: native backends release their resources (files flushed, buffers returned);
+/// a ring end leaves its pair. Later calls with this id fail with ERR_RINGWAY_CLOSED.
+#[napi]
+pub fn port_close(id: u32) -> napi::Result<PortClosed> {
+    let e = match registry::remove(id) {
+        Some(Obj::Port(p)) => p,
+        _ => return Err(closed(&format!("port {id}"))),
+    };
+    let mut last_end = true;
+    if let Some(n) = &e.native {
+        n.close().js()?;
+    }
+    if let Some((name, end)) = &e.ring {
+        last_end = ringpair::close(name, *end);
+    }
+    Ok(PortClosed { last_end })
+}
+
+/// One thread's handle on a natively driven port: rxBurst/txBurst cross N-API once per burst
+/// with two numbers; the handles travel through the queue's exchange area in the shared block.
+#[napi]
+pub struct NativePortHandle {
+    entry: Arc<PortEntry>,
+    native: Arc<dyn NativePort>,
+}
+
+#[napi]
+impl NativePortHandle {
+    #[napi(factory)]
+    pub fn attach(id: u32) -> napi::Result<NativePortHandle> {
+        let entry = entry(id)?;
+        let native = entry.native.clone().ok_or_else(|| invalid(format!("port {id} is not natively driven")))?;
+        Ok(NativePortHandle { entry, native })
+    }
+
+    /// Receives up to `max` packets into queue q's exchange area; returns how many. Never throws.
+    #[napi]
+    pub fn rx_burst(&self, q: u32, max: u32) -> u32 {
+        if q as usize >= self.entry.block.n_queues() {
+            return 0;
+        }
+        // SAFETY: queue q is driven by this thread only (the port contract), so its exchange
+        // area is not aliased during the call.
+        let x = unsafe { self.entry.block.xchg(q as u16) };
+        let n = (max as usize).min(x.len());
+        self.native.rx_burst(q as u16, &mut x[..n]) as u32
+    }
+
+    /// Transmits the first `n` handles of queue q's exchange area; returns how many were accepted.
+    #[napi]
+    pub fn tx_burst(&self, q: u32, n: u32) -> u32 {
+        if q as usize >= self.entry.block.n_queues() {
+            return 0;
+        }
+        // SAFETY: as in rx_burst.
+        let x = unsafe { self.entry.block.xchg(q as u16) };
+        let n = (n as usize).min(x.len());
+        self.native.tx_burst(q as u16, &x[..n]) as u32
+    }
+}

@@ -1,0 +1,28 @@
+// Copies of crates/core/src/port/layout.rs (the definition). Literal constants so V8 folds them;
+// test/layout.test.ts fails if any differs from what the addon exports. Byte offsets.
+export const PORT_KIND_NULL = 1;
+export const PORT_KIND_PCAP = 3;
+export const PORT_KIND_RING = 2;
+export const PORT_KIND_VIRTIO = 4;
+export const PORT_MAGIC = 0x54505752;
+export const PORT_MAX_QUEUES = 64;
+export const PORT_OFF_KIND = 8;
+export const PORT_OFF_LINK = 28;
+export const PORT_OFF_MAC = 16;
+export const PORT_OFF_MTU = 24;
+export const PORT_OFF_NQ = 12;
+export const PORT_OFF_POOL = 36;
+export const PORT_OFF_SPEED = 32;
+export const PORT_Q_IBYTES = 8;
+export const PORT_Q_IERRORS = 24;
+export const PORT_Q_IMISSED = 16;
+export const PORT_Q_IPACKETS = 0;
+export const PORT_Q_OBYTES = 72;
+export const PORT_Q_OERRORS = 80;
+export const PORT_Q_OFF = 256;
+export const PORT_Q_OPACKETS = 64;
+export const PORT_Q_RX_NOMBUF = 32;
+export const PORT_Q_SIZE = 4224;
+export const PORT_Q_XCHG = 128;
+export const PORT_VERSION = 1;
+export const PORT_XCHG_MAX = 1024;

@@ -1,0 +1,43 @@
+// Natively driven ports (pcap, later virtio): one N-API crossing per burst, carrying two numbers.
+// Handles travel through queue q's exchange area in the port's shared block.
+import { native } from '../native.js';
+import type { Backend } from './backend.js';
+import type { Port } from './port.js';
+import * as L from './layout.js';
+
+export class NativeBackend implements Backend {
+  private readonly h: InstanceType<typeof native.NativePortHandle>;
+  private readonly x: Uint32Array[] = [];
+
+  constructor(private readonly p: Port) {
+    this.h = native.NativePortHandle.attach(p.id);
+    for (let q = 0; q < p.queues; q++) {
+      this.x.push(new Uint32Array(p.block, L.PORT_Q_OFF + q * L.PORT_Q_SIZE + L.PORT_Q_XCHG, L.PORT_XCHG_MAX));
+    }
+  }
+
+  rx(q: number, hs: Uint32Array, n: number): number {
+    const x = this.x[q];
+    if (x === undefined) return 0;
+    const got = this.h.rxBurst(q, n < x.length ? n : x.length);
+    for (let k = 0; k < got; k++) hs[k] = x[k]!;
+    return got;
+  }
+
+  tx(q: number, hs: Uint32Array, n: number): number {
+    const x = this.x[q];
+    if (x === undefined) return 0;
+    if (n > x.length) n = x.length;
+    for (let k = 0; k < n; k++) x[k] = hs[k]!;
+    return this.h.txBurst(q, n);
+  }
+
+  waitRx(_q: number, timeoutMs: number): void {
+    // files and devices are polled; nap briefly instead of spinning
+    Atomics.wait(napCell, 0, 0, Math.min(timeoutMs, 1));
+  }
+
+  close(): void {}
+}
+
+const napCell = new Int32Array(new SharedArrayBuffer(4));

@@ -1,0 +1,52 @@
+// null port (DPDK net_null): RX hands out freshly allocated buffers of a set size, as fast as
+// asked; TX frees what it is given. Packet bytes are not touched (as net_null without copy=1).
+import type { Backend } from './backend.js';
+import type { Port } from './port.js';
+import * as L from './layout.js';
+import { META_DATA_LEN, META_DATA_OFF, META_SIZE } from '../memory/layout.js';
+
+const IPACKETS = L.PORT_Q_IPACKETS >> 3, IBYTES = L.PORT_Q_IBYTES >> 3, NOMBUF = L.PORT_Q_RX_NOMBUF >> 3;
+const OPACKETS = L.PORT_Q_OPACKETS >> 3, OBYTES = L.PORT_Q_OBYTES >> 3;
+
+export class NullBackend implements Backend {
+  private readonly dataOff: number;
+  constructor(private readonly p: Port, private readonly size: number) {
+    this.dataOff = META_SIZE + p.pool.headroom;
+  }
+
+  rx(q: number, hs: Uint32Array, n: number): number {
+    if (q >= this.p.queues) return 0;
+    const pool = this.p.pool;
+    const got = pool.allocBurst(hs, n);
+    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride, off = this.dataOff, size = this.size;
+    for (let k = 0; k < got; k++) {
+      const m = (base + hs[k]! * stride) >> 1;
+      u16[m + (META_DATA_OFF >> 1)] = off;
+      u16[m + (META_DATA_LEN >> 1)] = size;
+    }
+    const f = this.p.f64, c = this.p.counterBase(q);
+    f[c + IPACKETS] = f[c + IPACKETS]! + got;
+    f[c + IBYTES] = f[c + IBYTES]! + got * size;
+    if (got < n) f[c + NOMBUF] = f[c + NOMBUF]! + n - got;
+    return got;
+  }
+
+  tx(q: number, hs: Uint32Array, n: number): number {
+    if (q >= this.p.queues) return 0;
+    const pool = this.p.pool;
+    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride;
+    let bytes = 0;
+    for (let k = 0; k < n; k++) bytes += u16[((base + hs[k]! * stride) >> 1) + (META_DATA_LEN >> 1)]!;
+    pool.freeBurst(hs, n);
+    const f = this.p.f64, c = this.p.counterBase(q);
+    f[c + OPACKETS] = f[c + OPACKETS]! + n;
+    f[c + OBYTES] = f[c + OBYTES]! + bytes;
+    return n;
+  }
+
+  waitRx(): void {
+    // a null port always has packets (unless the pool is empty; then let the caller retry)
+  }
+
+  close(): void {}
+}
