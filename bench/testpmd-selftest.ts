@@ -16,11 +16,19 @@ function seconds(): number {
   return n;
 }
 
+/** testpmd memory: env BENCH_MEMORY = auto (default) | hugepages | no-huge. */
+function memoryMode(): 'auto' | 'hugepages' | 'no-huge' {
+  const m = process.env['BENCH_MEMORY'] ?? 'auto';
+  if (m !== 'auto' && m !== 'hugepages' && m !== 'no-huge') throw new Error(`BENCH_MEMORY must be auto, hugepages or no-huge, got "${m}"`);
+  return m;
+}
+
 export default async function run(): Promise<BenchResult> {
   const secs = seconds();
+  const mem = memoryMode();
   const memory = new Set<string>(); // hugepages or no-huge: it moves the figures by ~1.7x
   const measure = async (mode: 'io' | 'macswap') => {
-    const r = await testpmd({ vdevs: VDEVS, mode, burst: 32, seconds: secs });
+    const r = await testpmd({ vdevs: VDEVS, mode, burst: 32, seconds: secs, memory: mem });
     memory.add(r.memory);
     console.log(`  testpmd ${mode}: ${r.mpps.toFixed(3)} Mpps (${r.memory}; ${r.sampledSeconds.toFixed(1)} s sampled: ${r.perInterval.map((x) => x.toFixed(1)).join(' ')})`);
     return r.mpps;
