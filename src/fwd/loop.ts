@@ -1,0 +1,83 @@
+// The forwarding loop one worker runs for one queue (testpmd's io and macswap engines; ixy-fwd):
+// both directions between two ports, rx burst -> (macswap) -> tx burst. Counters go to a shared
+// Float64Array the main thread reads once a second: [forwarded, dropped, bursts] per queue.
+import type { Port } from '../port/port.js';
+import type { PoolView } from '../memory/pool.js';
+
+export type FwdMode = 'io' | 'macswap';
+
+export const CTR_FORWARDED = 0, CTR_DROPPED = 1, CTR_IDLE = 2, CTR_STRIDE = 4;
+
+/** Swaps destination and source MAC of each packet, in place (6-byte fields at data offset 0 and 6). */
+export function macswap(pool: PoolView, hs: Uint32Array, n: number): void {
+  const u8 = pool.u8;
+  for (let k = 0; k < n; k++) {
+    const o = pool.dataOffset(hs[k]!);
+    for (let i = 0; i < 6; i++) {
+      const t = u8[o + i]!;
+      u8[o + i] = u8[o + 6 + i]!;
+      u8[o + 6 + i] = t;
+    }
+  }
+}
+
+export interface LoopArgs {
+  a: Port;
+  b: Port;
+  q: number;
+  mode: FwdMode;
+  burst: number;
+  /** Keep retrying a partial TX instead of dropping (lossless; testpmd drops by default). */
+  retry: boolean;
+  /** stop[0] != 0 ends the loop. */
+  stop: Int32Array;
+  /** Counters of this queue start at ctr[q * CTR_STRIDE]. */
+  ctr: Float64Array;
+}
+
+export function forwardLoop(x: LoopArgs): void {
+  const { a, b, q, burst, retry, stop, ctr } = x;
+  const swap = x.mode === 'macswap';
+  const hs = new Uint32Array(burst);
+  const c = q * CTR_STRIDE;
+  let empty = 0;
+  // one direction: rx on `from`, tx on `to`; returns packets received
+  const step = (from: Port, to: Port): number => {
+    const n = from.rxBurst(q, hs, burst);
+    if (n === 0) return 0;
+    if (swap) macswap(from.pool, hs, n);
+    let sent = to.txBurst(q, hs, n);
+    if (sent < n && retry) {
+      // TX full: move the unsent rest to the front (no allocation) and retry until it goes
+      hs.copyWithin(0, sent, n);
+      let left = n - sent;
+      while (left > 0 && Atomics.load(stop, 0) === 0) {
+        const more = to.txBurst(q, hs, left);
+        if (more === 0) to.waitRx(q, 0);
+        else hs.copyWithin(0, more, left);
+        left -= more;
+      }
+      sent = n - left;
+      if (left > 0) {
+        from.pool.freeBurst(hs, left);
+        ctr[c + CTR_DROPPED] = ctr[c + CTR_DROPPED]! + left;
+      }
+    } else if (sent < n) {
+      from.pool.freeBurst(hs, n - sent, sent);
+      ctr[c + CTR_DROPPED] = ctr[c + CTR_DROPPED]! + (n - sent);
+    }
+    ctr[c + CTR_FORWARDED] = ctr[c + CTR_FORWARDED]! + sent;
+    return n;
+  };
+  while (Atomics.load(stop, 0) === 0) {
+    const moved = step(a, b) + step(b, a);
+    if (moved === 0) {
+      // bounded spin, then let the port sleep (ring ports: futex until traffic)
+      if (++empty > 256) {
+        a.waitRx(q, 2);
+        empty = 0;
+        ctr[c + CTR_IDLE] = ctr[c + CTR_IDLE]! + 1;
+      }
+    } else empty = 0;
+  }
+}
