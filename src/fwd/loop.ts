@@ -3,6 +3,7 @@
 // Float64Array the main thread reads once a second: [forwarded, dropped, bursts] per queue.
 import type { Port } from '../port/port.js';
 import type { PoolView } from '../memory/pool.js';
+import { META_DATA_OFF } from '../memory/layout.js';
 
 export type FwdMode = 'io' | 'macswap';
 
@@ -10,14 +11,16 @@ export const CTR_FORWARDED = 0, CTR_DROPPED = 1, CTR_IDLE = 2, CTR_STRIDE = 4;
 
 /** Swaps destination and source MAC of each packet, in place (6-byte fields at data offset 0 and 6). */
 export function macswap(pool: PoolView, hs: Uint32Array, n: number): void {
-  const u8 = pool.u8;
+  const dv = pool.dv, u16 = pool.u16, base = pool.bufBase, stride = pool.stride;
   for (let k = 0; k < n; k++) {
-    const o = pool.dataOffset(hs[k]!);
-    for (let i = 0; i < 6; i++) {
-      const t = u8[o + i]!;
-      u8[o + i] = u8[o + 6 + i]!;
-      u8[o + 6 + i] = t;
-    }
+    const m = base + hs[k]! * stride;
+    const o = m + u16[(m + META_DATA_OFF) >> 1]!;
+    // 4+2 byte halves of each 6-byte address; byte order is irrelevant to a swap
+    const d0 = dv.getUint32(o, true), d1 = dv.getUint16(o + 4, true);
+    dv.setUint32(o, dv.getUint32(o + 6, true), true);
+    dv.setUint16(o + 4, dv.getUint16(o + 10, true), true);
+    dv.setUint32(o + 6, d0, true);
+    dv.setUint16(o + 10, d1, true);
   }
 }
 
