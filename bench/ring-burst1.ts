@@ -1,4 +1,6 @@
-// ring-burst1: as `ring`, one descriptor per enqueue/dequeue call.
+// ring-burst1: SPSC descriptor ring between two worker threads, burst 1: ours vs ringbuf.js (Mdesc/s).
 import { ringBench } from './lib/ringpair.js';
 
-await ringBench('ring-burst1', 1, 20_000_000);
+export const description = 'SPSC ring, 2 worker threads, burst 1: ours vs ringbuf.js 0.4.0 (Mdesc/s)';
+
+export default () => ringBench('ring-burst1', 1, 20_000_000);

@@ -4,6 +4,7 @@
 // next sequence number, and the rate is total / (consumer end - producer start).
 import { Worker } from 'node:worker_threads';
 import { RingRegion } from '../../src/ring/ring.js';
+import { runBench, type BenchResult } from './harness.js';
 
 export type RingKind = 'ours' | 'ringbuf';
 
@@ -47,15 +48,14 @@ export async function ringPair(kind: RingKind, burst: number, total: number, cap
 }
 
 /** The `ring` / `ring-burst1` benchmark body: ours vs ringbuf.js, same burst, same run. */
-export async function ringBench(name: string, burst: number, total: number): Promise<void> {
-  const { runBench } = await import('./harness.js');
+export async function ringBench(name: string, burst: number, total: number): Promise<BenchResult> {
   let errors = 0;
   const measure = async (kind: RingKind) => {
     const r = await ringPair(kind, burst, total);
     errors += r.errors;
     return r.mdescPerSec;
   };
-  await runBench({
+  const result = await runBench({
     name,
     unit: 'Mdesc/s',
     peer: `ringbuf.js 0.4.0 RingBuffer(Uint32Array) SPSC, 2 worker threads, burst ${burst}`,
@@ -64,4 +64,5 @@ export async function ringBench(name: string, burst: number, total: number): Pro
     context: () => ({ burst, descriptors_per_sample: total - (total % burst), verify_errors: errors }),
   });
   if (errors) throw new Error(`${errors} descriptors arrived out of order`);
+  return result;
 }
