@@ -222,6 +222,7 @@ export class PoolView {
   allocBurst(out: Uint32Array, n: number): number {
     const u32 = this.u32, c = this.c;
     let len = this.len;
+    if (n > this.size) return this.allocLarge(out, n);
     if (len < n) {
       // Refill: one burst from the shared ring, enough for this request plus a cache's worth.
       let want = this.size + n - len;
@@ -236,6 +237,17 @@ export class PoolView {
     if (take < n) this.fail += n - take;
     this.publish();
     return take;
+  }
+
+  /** Requests larger than the cache go to the shared ring directly (then the cache tops up). */
+  private allocLarge(out: Uint32Array, n: number): number {
+    let got = this.free.dequeueMc(out, 0, n);
+    const u32 = this.u32, c = this.c;
+    while (got < n && this.len > 0) out[got++] = u32[c + --this.len]!;
+    this.allocs += got;
+    if (got < n) this.fail += n - got;
+    this.publish();
+    return got;
   }
 
   /** All-or-nothing allocation. */

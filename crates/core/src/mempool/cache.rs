@@ -47,7 +47,21 @@ impl PoolCache {
     /// Allocates up to out.len() buffers (burst); the shortfall is counted in alloc_fail.
     pub fn alloc_burst(&mut self, out: &mut [u32]) -> usize {
         let n = out.len();
-        if self.len < n && n <= POOL_CACHE_MAX {
+        if n > self.size {
+            // larger than the cache: straight from the shared ring, then top up from the cache
+            let mut got = self.pool.ring().dequeue(out, false, true);
+            while got < n && self.len > 0 {
+                self.len -= 1;
+                let len = self.len;
+                out[got] = self.cache()[len];
+                got += 1;
+            }
+            self.allocs += got as f64;
+            self.fail += (n - got) as f64;
+            self.publish();
+            return got;
+        }
+        if self.len < n {
             let want = (self.size + n - self.len).min(POOL_CACHE_MAX - self.len);
             let (len, ring) = (self.len, *self.pool.ring());
             let got = ring.dequeue(&mut self.cache()[len..len + want], false, true);
@@ -151,6 +165,17 @@ mod tests {
         c.free(&out2[..36]);
         let s = p.stats();
         assert_eq!((s.in_use, s.ring_free + s.cached), (0, 100));
+        drop(c);
+        assert_eq!(p.audit(), (0, 0));
+    }
+
+    #[test]
+    fn requests_larger_than_the_cache_are_served() {
+        let p = pool(3000);
+        let mut c = PoolCache::new(p.clone()).unwrap();
+        let mut out = vec![0u32; 2000];
+        assert_eq!(c.alloc_burst(&mut out), 2000);
+        c.free(&out);
         drop(c);
         assert_eq!(p.audit(), (0, 0));
     }
