@@ -25,7 +25,8 @@ const HOT = new Set<string>(['portRxBurst', 'portTxBurst']);
 function wrap(b: typeof Binding): typeof Binding {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(b)) {
-    if (typeof v !== 'function' || HOT.has(k)) {
+    // classes (capitalised) keep their identity and statics; their factories map errors at the call site
+    if (typeof v !== 'function' || HOT.has(k) || /^[A-Z]/.test(k)) {
       out[k] = v;
       continue;
     }

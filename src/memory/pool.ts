@@ -6,7 +6,7 @@
 // for reading and writing packet bytes in place. The cache algorithm is the same as
 // crates/core/src/mempool/cache.rs; the layout is memory/layout.ts (checked against Rust).
 import { native } from '../native.js';
-import { invalid } from '../errors.js';
+import { Codes, invalid } from '../errors.js';
 import { Ring } from '../ring/ring.js';
 import * as L from './layout.js';
 
@@ -299,7 +299,12 @@ export class PoolView {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    native.poolReleaseUser(this.poolId, this.slot);
+    try {
+      native.poolReleaseUser(this.poolId, this.slot);
+    } catch (e) {
+      // the pool's owner closed it first: nothing left to release the slot to
+      if ((e as { code?: string }).code !== Codes.CLOSED) throw e;
+    }
     native.unmapView(this.buffer);
   }
 }

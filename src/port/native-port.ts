@@ -1,6 +1,7 @@
 // Natively driven ports (pcap, later virtio): one N-API crossing per burst, carrying two numbers.
 // Handles travel through queue q's exchange area in the port's shared block.
 import { native } from '../native.js';
+import { fromNative } from '../errors.js';
 import type { Backend } from './backend.js';
 import type { Port } from './port.js';
 import * as L from './layout.js';
@@ -10,7 +11,11 @@ export class NativeBackend implements Backend {
   private readonly x: Uint32Array[] = [];
 
   constructor(private readonly p: Port) {
-    this.h = native.NativePortHandle.attach(p.id);
+    try {
+      this.h = native.NativePortHandle.attach(p.id);
+    } catch (e) {
+      throw fromNative(e);
+    }
     for (let q = 0; q < p.queues; q++) {
       this.x.push(new Uint32Array(p.block, L.PORT_Q_OFF + q * L.PORT_Q_SIZE + L.PORT_Q_XCHG, L.PORT_XCHG_MAX));
     }
