@@ -56,7 +56,7 @@ export function forwardLoop(x: LoopArgs): void {
       let left = n - sent;
       while (left > 0 && Atomics.load(stop, 0) === 0) {
         const more = to.txBurst(q, hs, left);
-        if (more === 0) to.waitRx(q, 0);
+        if (more === 0) to.waitTx(q, 1);
         else hs.copyWithin(0, more, left);
         left -= more;
       }

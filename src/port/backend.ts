@@ -3,6 +3,7 @@ export interface Backend {
   rx(q: number, handles: Uint32Array, n: number): number;
   tx(q: number, handles: Uint32Array, n: number): number;
   waitRx(q: number, timeoutMs: number): void;
+  waitTx(q: number, timeoutMs: number): void;
   /** lastEnd: this was the last user of shared state (drain it). */
   close(lastEnd: boolean): void;
 }

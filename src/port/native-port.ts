@@ -42,6 +42,10 @@ export class NativeBackend implements Backend {
     Atomics.wait(napCell, 0, 0, Math.min(timeoutMs, 1));
   }
 
+  waitTx(_q: number, timeoutMs: number): void {
+    Atomics.wait(napCell, 0, 0, Math.min(timeoutMs, 1));
+  }
+
   close(): void {}
 }
 

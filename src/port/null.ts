@@ -48,5 +48,9 @@ export class NullBackend implements Backend {
     // a null port always has packets (unless the pool is empty; then let the caller retry)
   }
 
+  waitTx(): void {
+    // TX always accepts everything
+  }
+
   close(): void {}
 }

@@ -68,6 +68,7 @@ class ClosedBackend implements Backend {
   rx(): number { throw closed(this.what); }
   tx(): number { throw closed(this.what); }
   waitRx(): void { throw closed(this.what); }
+  waitTx(): void { throw closed(this.what); }
   close(): void {}
 }
 
@@ -132,6 +133,11 @@ export class Port {
   /** Idle path for a poller that found queue q empty: sleep until traffic or timeoutMs. */
   waitRx(q: number, timeoutMs = 10): void {
     this.b.waitRx(q, timeoutMs);
+  }
+
+  /** Back-pressure path for a sender whose TX on queue q was refused: sleep until space or timeoutMs. */
+  waitTx(q: number, timeoutMs = 10): void {
+    this.b.waitTx(q, timeoutMs);
   }
 
   /** Byte offset of queue q's counter block in `block` / 8 (for f64 indexing). */

@@ -64,6 +64,10 @@ export class RingBackend implements Backend {
     this.rxr[q]?.waitReadable({ spin: 200, timeoutMs });
   }
 
+  waitTx(q: number, timeoutMs: number): void {
+    this.txr[q]?.waitWritable({ spin: 200, timeoutMs });
+  }
+
   /** Frees what is left in the rings this end must drain, so no buffer is lost. */
   close(lastEnd: boolean): void {
     const hs = new Uint32Array(256);
