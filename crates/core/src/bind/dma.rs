@@ -7,6 +7,7 @@
 //!   stay put: hugepages are never migrated or swapped; 4 KiB pages are mlock()ed, which stops
 //!   swapping but (in theory) not compaction, hence hugepages are the recommended backing.
 //!   A buffer must also not straddle a non-contiguous page boundary (see `contiguous`).
+//!
 //! Mixing vfio and uio devices in one process is refused: an area has one IOVA per mode.
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU8, Ordering};
@@ -98,6 +99,7 @@ pub struct DmaArea {
 // SAFETY: the area is plain memory owned by this value; concurrent access discipline is the
 // owner's (rings are single-producer per queue).
 unsafe impl Send for DmaArea {}
+// SAFETY: shared access only reads the immutable fields or goes through volatile accessors.
 unsafe impl Sync for DmaArea {}
 
 impl DmaArea {
@@ -190,13 +192,13 @@ impl DmaArea {
     // compiler must neither cache nor elide these accesses.
     #[inline]
     pub fn read<T: Copy>(&self, off: usize) -> T {
-        assert!(off + size_of::<T>() <= self.len && off % align_of::<T>() == 0, "DMA read {off:#x} out of bounds");
+        assert!(off + size_of::<T>() <= self.len && off.is_multiple_of(align_of::<T>()), "DMA read {off:#x} out of bounds");
         // SAFETY: in bounds and aligned (checked above); the area lives as long as self.
         unsafe { std::ptr::read_volatile(self.va.add(off) as *const T) }
     }
     #[inline]
     pub fn write<T: Copy>(&self, off: usize, v: T) {
-        assert!(off + size_of::<T>() <= self.len && off % align_of::<T>() == 0, "DMA write {off:#x} out of bounds");
+        assert!(off + size_of::<T>() <= self.len && off.is_multiple_of(align_of::<T>()), "DMA write {off:#x} out of bounds");
         // SAFETY: in bounds and aligned (checked above); the area lives as long as self.
         unsafe { std::ptr::write_volatile(self.va.add(off) as *mut T, v) }
     }

@@ -1,6 +1,7 @@
 //! Reaching a PCI function from user space: which kernel stub driver owns it decides the route.
 //! - vfio-pci        -> `vfio`: IOMMU-translated DMA, config + BARs through vfio regions.
 //! - uio_pci_generic -> `uio`: physical-address DMA, config + BARs through sysfs files.
+//!
 //! Anything else (virtio-pci, nothing) is an error that says which command fixes it: we never
 //! rebind a device implicitly, because that would take a NIC away from the kernel under an
 //! administrator's feet.

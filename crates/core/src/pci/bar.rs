@@ -21,8 +21,8 @@ pub enum Bar {
     Io { file: Arc<File>, base: u64, len: usize },
 }
 
-// SAFETY-relevant note: the mapping is owned by this value and unmapped in Drop; register
-// accesses from another thread are as safe as the device allows (the driver serializes them).
+// SAFETY: the mapping is owned by this value and unmapped in Drop; moving it to another thread
+// moves that ownership. Register accesses are serialized by the owning driver (&self/&mut self).
 unsafe impl Send for Bar {}
 
 impl Bar {
@@ -56,7 +56,7 @@ impl Bar {
     #[inline]
     fn check(&self, off: usize, n: usize) -> Result<()> {
         // Natural alignment too: unaligned device accesses are undefined on PCI.
-        if off.checked_add(n).is_none_or(|end| end > self.len()) || off % n != 0 {
+        if off.checked_add(n).is_none_or(|end| end > self.len()) || !off.is_multiple_of(n) {
             return Err(Error::InvalidArgument(format!("BAR access {off:#x}+{n} outside {:#x} bytes", self.len())));
         }
         Ok(())

@@ -212,6 +212,19 @@ impl<B: DmaBuffers> VirtioNet<B> {
         if let Some(on) = cfg.promisc {
             self.set_promisc(on)?;
         }
+        // A pool whose IOVAs are unknown (e.g. pagemap unreadable: not root) would make the
+        // device DMA to address 0: refuse it here rather than corrupt memory later.
+        let mut h = [0u32; 1];
+        if self.bufs.alloc_burst(&mut h) == 1 {
+            let iova = self.bufs.iova(h[0]);
+            self.bufs.free_burst(&h);
+            if iova == 0 {
+                return Err(Error::Device(format!(
+                    "{}: buffer pool has no device address (physical addresses need root and pinned memory)",
+                    self.bdf
+                )));
+            }
+        }
         // §5.1.6.3 Setting Up Receive Buffers: fill every receive ring before traffic starts.
         for q in 0..self.rx.len() {
             self.refill(q);

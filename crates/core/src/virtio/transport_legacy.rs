@@ -60,7 +60,7 @@ impl Transport for Legacy {
         // so our layout must match exactly what it will compute.
         let n = size as u64;
         let exp_used = (desc + 16 * n + 6 + 2 * n).next_multiple_of(LEGACY_RING_ALIGN as u64);
-        if self.queue_max(q)? != size || avail != desc + 16 * n || used != exp_used || desc % 4096 != 0 {
+        if self.queue_max(q)? != size || avail != desc + 16 * n || used != exp_used || !desc.is_multiple_of(4096) {
             return Err(Error::Device(format!("queue {q}: ring layout does not match the legacy layout")));
         }
         let pfn = desc >> LEGACY_PFN_SHIFT;
