@@ -13,7 +13,7 @@ pub use net::{Config, Stats, TransportKind, VirtioNet};
 use crate::error::Result;
 
 /// What the device-independent init sequence needs from a PCI transport (§4.1.4 modern
-/// capabilities, or the §4.1.4.10 legacy I/O layout).
+/// capabilities, or the §4.1.4 legacy I/O layout note).
 pub trait Transport {
     fn name(&self) -> &'static str;
     /// Legacy devices: 32 feature bits, no FEATURES_OK, page-number queue addresses.

@@ -151,7 +151,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
         t.reset()?;
         t.set_status(status::ACKNOWLEDGE)?;
         t.set_status(status::ACKNOWLEDGE | status::DRIVER)?;
-        // Step 4: negotiate. §5.1.3 feature bits; §6.1 ACCESS_PLATFORM must be accepted when
+        // Step 4: negotiate. §5.1.3 feature bits; §6 ACCESS_PLATFORM must be accepted when
         // offered (the device then DMAs through the IOMMU, which is what vfio sets up).
         let offered = t.device_features()?;
         let mut want = NET_MAC | NET_STATUS | NET_CTRL_VQ | NET_CTRL_RX | NET_MQ;

@@ -42,7 +42,7 @@ pub mod pci {
     pub const COMMON_CFG_MIN_LEN:    usize = 0x38;
     pub const NO_VECTOR:             u16 = 0xffff; // §4.1.5.1.2: no MSI-X vector (we poll)
 
-    // §4.1.4.10 Legacy Interfaces: A Note on PCI Device Layout (I/O BAR0 register offsets)
+    // §4.1.4 "Legacy Interfaces: A Note on PCI Device Layout" (I/O BAR0 register offsets)
     pub const LEGACY_HOST_FEATURES:  usize = 0x00;
     pub const LEGACY_GUEST_FEATURES: usize = 0x04;
     pub const LEGACY_QUEUE_PFN:      usize = 0x08;

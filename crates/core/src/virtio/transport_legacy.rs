@@ -1,4 +1,4 @@
-//! Legacy virtio-pci transport (virtio 1.2 §4.1.4.10 "Legacy Interfaces: A Note on PCI Device
+//! Legacy virtio-pci transport (virtio 1.2 §4.1.4, subsection "Legacy Interfaces: A Note on PCI Device
 //! Layout"): one I/O-port BAR0 with fixed registers. Transitional devices offer it next to the
 //! modern capabilities; we use it only when asked to, or when no modern capability exists.
 //! Limits: 32 feature bits (no VERSION_1), queue size fixed by the device, and the whole ring
