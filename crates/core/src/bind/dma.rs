@@ -86,6 +86,56 @@ pub(crate) fn detach_container() {
     }
 }
 
+fn register(va: usize, len: usize) -> Result<u64> {
+    let mut st = STATE.lock().unwrap();
+    let iova = st.next_iova;
+    if let Some(fd) = st.container {
+        super::vfio::map_dma(fd, va, iova, len)?;
+    }
+    st.next_iova += len.div_ceil(HUGE) as u64 * HUGE as u64;
+    st.areas.push(Area { va, len, iova });
+    Ok(iova)
+}
+
+fn unregister(va: usize) {
+    let mut st = STATE.lock().unwrap();
+    if let Some(i) = st.areas.iter().position(|a| a.va == va) {
+        let a = st.areas.remove(i);
+        if let Some(fd) = st.container {
+            super::vfio::unmap_dma(fd, a.iova, a.len);
+        }
+    }
+}
+
+/// Memory allocated elsewhere (e.g. a core mempool region) made reachable by vfio devices:
+/// it is mapped into the container now or when the first vfio device opens, at the IOVA
+/// returned by `iova()` (vfio mode only; under uio use physical addresses), and unmapped when
+/// this guard drops. The memory must stay mapped and pinned for the guard's lifetime.
+pub struct ExternalDma {
+    va: usize,
+    iova: u64,
+}
+
+impl ExternalDma {
+    /// `va` and `len` must be page-aligned.
+    pub fn register(va: usize, len: usize) -> Result<ExternalDma> {
+        if !va.is_multiple_of(4096) || !len.is_multiple_of(4096) || len == 0 {
+            return Err(Error::InvalidArgument(format!("DMA registration {va:#x}+{len:#x} is not page-aligned")));
+        }
+        Ok(ExternalDma { va, iova: register(va, len)? })
+    }
+    /// IOVA of the first byte (vfio mode); byte `off` is at `iova() + off`.
+    pub fn iova(&self) -> u64 {
+        self.iova
+    }
+}
+
+impl Drop for ExternalDma {
+    fn drop(&mut self) {
+        unregister(self.va);
+    }
+}
+
 /// A pinned, zeroed, DMA-able memory area.
 pub struct DmaArea {
     va: *mut u8,
@@ -134,18 +184,14 @@ impl DmaArea {
         };
         // MAP_POPULATE pre-faulted every page (zeroed), so pagemap has real frame numbers.
         let phys = read_pagemap(va as usize, len, page).unwrap_or_default();
-        let mut st = STATE.lock().unwrap();
-        let iova = st.next_iova;
-        st.next_iova += len.div_ceil(HUGE) as u64 * HUGE as u64;
-        if let Some(fd) = st.container {
-            if let Err(e) = super::vfio::map_dma(fd, va as usize, iova, len) {
-                // SAFETY: unmapping what we mapped above.
+        match register(va as usize, len) {
+            Ok(iova) => Ok(DmaArea { va, len, page, iova, phys }),
+            Err(e) => {
+                // SAFETY: unmapping what we mapped above; nothing else refers to it.
                 unsafe { libc::munmap(va as *mut libc::c_void, len) };
-                return Err(e);
+                Err(e)
             }
         }
-        st.areas.push(Area { va: va as usize, len, iova });
-        Ok(DmaArea { va, len, page, iova, phys })
     }
 
     pub fn len(&self) -> usize {
@@ -206,11 +252,7 @@ impl DmaArea {
 
 impl Drop for DmaArea {
     fn drop(&mut self) {
-        let mut st = STATE.lock().unwrap();
-        if let Some(fd) = st.container {
-            super::vfio::unmap_dma(fd, self.iova, self.len);
-        }
-        st.areas.retain(|a| a.va != self.va as usize);
+        unregister(self.va as usize);
         // SAFETY: unmapping exactly our mapping; the device no longer has an IOMMU mapping for
         // it (above) and rings are reset before their area is dropped.
         unsafe { libc::munmap(self.va as *mut libc::c_void, self.len) };

@@ -78,11 +78,15 @@ impl Device {
                 if r.size == 0 {
                     return Err(missing());
                 }
+                // Not mmappable (I/O BAR), or mmap refused (e.g. the MSI-X table shares the
+                // BAR on some devices): register access through pread/pwrite on the region,
+                // slower but correct.
                 if vfio::VfioDevice::region_mmappable(&r) {
-                    Bar::map_mmio(d.file(), r.offset, r.size as usize)
-                } else {
-                    Ok(Bar::io(d.file().clone(), r.offset, r.size as usize))
+                    if let Ok(b) = Bar::map_mmio(d.file(), r.offset, r.size as usize) {
+                        return Ok(b);
+                    }
                 }
+                Ok(Bar::io(d.file().clone(), r.offset, r.size as usize))
             }
             Inner::Uio(d) => {
                 let (start, end, flags) = d.resource(i)?;

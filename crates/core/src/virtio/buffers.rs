@@ -149,3 +149,24 @@ unsafe impl DmaBuffers for DmaPool {
         BUF_LEN
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pool_hands_out_distinct_buffers_with_metadata() {
+        let mut p = DmaPool::new(100).unwrap();
+        let mut h = [0u32; 100];
+        assert_eq!(p.alloc_burst(&mut h), 100);
+        assert_eq!(p.alloc_burst(&mut h[..1]), 0);
+        let mut v: Vec<usize> = h.iter().map(|&x| p.virt(x) as usize).collect();
+        v.sort();
+        assert!(v.windows(2).all(|w| w[1] - w[0] >= BUF_LEN), "buffers overlap");
+        assert_eq!(p.data_off(h[3]), META_LEN + HEADROOM);
+        p.set_data(h[3], 200, 60);
+        assert_eq!((p.data_off(h[3]), p.data_len(h[3])), (200, 60));
+        p.free_burst(&h);
+        assert_eq!(p.available(), 100);
+    }
+}

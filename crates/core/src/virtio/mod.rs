@@ -14,7 +14,7 @@ use crate::error::Result;
 
 /// What the device-independent init sequence needs from a PCI transport (§4.1.4 modern
 /// capabilities, or the §4.1.4 legacy I/O layout note).
-pub trait Transport {
+pub trait Transport: Send {
     fn name(&self) -> &'static str;
     /// Legacy devices: 32 feature bits, no FEATURES_OK, page-number queue addresses.
     fn is_legacy(&self) -> bool;

@@ -390,6 +390,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
     /// with data_off/data_len set to the frame (header stripped). Refills the ring.
     pub fn rx_burst(&mut self, q: u16, out: &mut [u32]) -> usize {
         let q = q as usize;
+        if q >= self.rx.len() {
+            return 0;
+        }
         let hdr = self.hdr_len;
         let data_off = self.bufs.rx_data_off();
         let mut got = 0;
@@ -456,6 +459,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
     /// to the driver and return to the pool once the device is done with them.
     pub fn tx_burst(&mut self, q: u16, pkts: &[u32]) -> usize {
         let q = q as usize;
+        if q >= self.tx.len() {
+            return 0;
+        }
         self.reclaim(q);
         let hdr = self.hdr_len;
         let tq = &mut self.tx[q];
@@ -493,6 +499,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
         n
     }
 
+    /// Counters of queue pair `q` (panics if `q >= queue_pairs()`).
     pub fn queue_stats(&self, q: u16) -> Stats {
         let mut s = self.rx[q as usize].stats;
         s.bad_used = self.rx[q as usize].vq.bad_used;
@@ -545,5 +552,25 @@ impl<B: DmaBuffers> VirtioNet<B> {
 impl<B: DmaBuffers> Drop for VirtioNet<B> {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::virtio::DmaPool;
+
+    #[test]
+    fn driver_can_move_to_a_worker_thread() {
+        fn assert_send<T: Send>() {}
+        assert_send::<VirtioNet<DmaPool>>();
+    }
+
+    #[test]
+    fn open_rejects_bad_bdf() {
+        let pool = DmaPool::new(8).unwrap();
+        let e = VirtioNet::open("xyz", &Config::default(), pool).err().unwrap();
+        assert_eq!(e.to_string(), "bad PCI address 'xyz': expected DDDD:BB:DD.F");
+        assert_eq!(e.code(), "ERR_RINGWAY_INVALID_ARGUMENT");
     }
 }
