@@ -27,6 +27,11 @@ t_kernel_bound() {
   $BIN info $R0 > $OUT/kb 2>&1
   expect $OUT/kb "$R0 is bound to the kernel driver virtio-pci; run \`ringway bind $R0 --driver "
 }
+t_unbound() {
+  echo $R0 > /sys/bus/pci/devices/$R0/driver/unbind || return 1
+  $BIN info $R0 > $OUT/ub 2>&1
+  expect $OUT/ub "$R0 is not bound to any driver; run \`ringway bind $R0 --driver "
+}
 t_bind() {
   $BIN bind $R0 $DRV && $BIN bind $R1 $DRV && $BIN route $R0 | grep -q route=
 }
@@ -92,6 +97,7 @@ t_rebind() {
 
 case_run $ROUTE/bad-bdf t_bad_bdf
 case_run $ROUTE/kernel-bound-error t_kernel_bound
+case_run $ROUTE/unbound-error t_unbound
 case_run $ROUTE/bind t_bind
 case_run $ROUTE/info-r0 t_info $R0 52:54:00:12:34:10 "$TFLAG" $TNAME
 case_run $ROUTE/info-r1 t_info $R1 52:54:00:12:34:11 "$TFLAG" $TNAME
