@@ -1,8 +1,11 @@
 //! Ringway core: packet memory, shared rings, ports and user-space drivers.
 //! Pure Rust: nothing here knows about Node-API (see crates/node for the binding).
+pub mod bind;
 pub mod error;
 pub mod mem;
 pub mod mempool;
+pub mod pci;
 pub mod pcap;
 pub mod port;
 pub mod ring;
+pub mod virtio;

@@ -1,0 +1,107 @@
+//! Reaching a PCI function from user space: which kernel stub driver owns it decides the route.
+//! - vfio-pci        -> `vfio`: IOMMU-translated DMA, config + BARs through vfio regions.
+//! - uio_pci_generic -> `uio`: physical-address DMA, config + BARs through sysfs files.
+//!
+//! Anything else (virtio-pci, nothing) is an error that says which command fixes it: we never
+//! rebind a device implicitly, because that would take a NIC away from the kernel under an
+//! administrator's feet.
+pub mod dma;
+pub mod uio;
+pub mod vfio;
+
+use crate::error::{Error, Result};
+use crate::pci::{bar::Bar, config::ConfigSpace, sysfs, Bdf};
+use std::sync::Arc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Route {
+    Vfio,
+    Uio,
+}
+
+enum Inner {
+    Vfio(vfio::VfioDevice),
+    Uio(uio::UioDevice),
+}
+
+/// An opened PCI function: config space plus on-demand BAR mappings.
+pub struct Device {
+    pub bdf: Bdf,
+    pub route: Route,
+    pub config: ConfigSpace,
+    // Declared last: dropped after `config`, so the vfio device fd closes last.
+    inner: Inner,
+}
+
+/// Decide the route from the device's current driver, or say how to bind it.
+pub fn route(bdf: Bdf) -> Result<Route> {
+    sysfs::ident(bdf)?;
+    let fix = if sysfs::iommu_group(bdf).is_some() { "vfio-pci" } else { "uio_pci_generic" };
+    match sysfs::driver(bdf).as_deref() {
+        Some("vfio-pci") => Ok(Route::Vfio),
+        Some("uio_pci_generic") => Ok(Route::Uio),
+        Some(k) => Err(Error::DeviceBusy(format!(
+            "{bdf} is bound to the kernel driver {k}; run `ringway bind {bdf} --driver {fix}`"
+        ))),
+        None => Err(Error::Device(format!("{bdf} is not bound to any driver; run `ringway bind {bdf} --driver {fix}`"))),
+    }
+}
+
+impl Device {
+    pub fn open(bdf: Bdf) -> Result<Device> {
+        let route = route(bdf)?;
+        match route {
+            Route::Vfio => {
+                let group = sysfs::iommu_group(bdf)
+                    .ok_or_else(|| Error::Device(format!("{bdf} is bound to vfio-pci but has no IOMMU group")))?;
+                let dev = vfio::VfioDevice::open(bdf, group)?;
+                let r = dev.region(vfio::CONFIG_REGION_INDEX)?;
+                let config = ConfigSpace::new(dev.file().clone(), r.offset, r.size);
+                Ok(Device { bdf, route, config, inner: Inner::Vfio(dev) })
+            }
+            Route::Uio => {
+                let dev = uio::UioDevice::open(bdf)?;
+                let f = dev.open_file("config")?;
+                let len = f.metadata().map(|m| m.len()).unwrap_or(256).max(256);
+                let config = ConfigSpace::new(Arc::new(f), 0, len);
+                Ok(Device { bdf, route, config, inner: Inner::Uio(dev) })
+            }
+        }
+    }
+
+    /// Map BAR `i` (memory BARs by mmap, I/O BARs by file access; see pci/bar.rs).
+    pub fn map_bar(&self, i: usize) -> Result<Bar> {
+        let missing = || Error::Device(format!("{}: BAR{i} is not implemented by the device", self.bdf));
+        match &self.inner {
+            Inner::Vfio(d) => {
+                let r = d.region(i as u32)?;
+                if r.size == 0 {
+                    return Err(missing());
+                }
+                // Not mmappable (I/O BAR), or mmap refused (e.g. the MSI-X table shares the
+                // BAR on some devices): register access through pread/pwrite on the region,
+                // slower but correct.
+                if vfio::VfioDevice::region_mmappable(&r) {
+                    if let Ok(b) = Bar::map_mmio(d.file(), r.offset, r.size as usize) {
+                        return Ok(b);
+                    }
+                }
+                Ok(Bar::io(d.file().clone(), r.offset, r.size as usize))
+            }
+            Inner::Uio(d) => {
+                let (start, end, flags) = d.resource(i)?;
+                if end <= start || !d.has_resource_file(i) {
+                    return Err(missing());
+                }
+                let size = (end - start + 1) as usize;
+                let f = d.open_file(&format!("resource{i}"))?;
+                const IORESOURCE_IO: u64 = 0x100;
+                if flags & IORESOURCE_IO != 0 {
+                    Ok(Bar::io(Arc::new(f), 0, size))
+                } else {
+                    Bar::map_mmio(&f, 0, size)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! virtio-net user-space driver (virtio 1.2, split virtqueues, PCI transport modern + legacy).
+//! See docs/virtio.md for the map from spec sections to code.
+pub mod buffers;
+pub mod net;
+pub mod spec;
+pub mod transport_legacy;
+pub mod transport_modern;
+pub mod virtqueue;
+
+pub use buffers::{DmaBuffers, DmaPool};
+pub use net::{Config, Stats, TransportKind, VirtioNet};
+
+use crate::error::Result;
+
+/// What the device-independent init sequence needs from a PCI transport (§4.1.4 modern
+/// capabilities, or the §4.1.4 legacy I/O layout note).
+pub trait Transport: Send {
+    fn name(&self) -> &'static str;
+    /// Legacy devices: 32 feature bits, no FEATURES_OK, page-number queue addresses.
+    fn is_legacy(&self) -> bool;
+    fn status(&self) -> Result<u8>;
+    fn set_status(&self, s: u8) -> Result<()>;
+    /// Write 0 to the status and wait until the device reads back 0.
+    fn reset(&self) -> Result<()>;
+    fn device_features(&self) -> Result<u64>;
+    fn set_driver_features(&self, f: u64) -> Result<()>;
+    /// Largest size the device supports for queue `q` (0: queue does not exist).
+    fn queue_max(&self, q: u16) -> Result<u16>;
+    /// Program queue `q` with our ring addresses and enable it.
+    fn setup_queue(&mut self, q: u16, size: u16, desc: u64, avail: u64, used: u64) -> Result<()>;
+    /// §2.9 / §4.1.5.2: available buffer notification ("kick").
+    fn notify(&self, q: u16) -> Result<()>;
+    /// Device-specific configuration (§5.1.4 for net), byte `off`.
+    fn config8(&self, off: usize) -> Result<u8>;
+    /// Generation counter for consistent multi-byte config reads (legacy: always 0).
+    fn config_generation(&self) -> Result<u8>;
+}
