@@ -76,7 +76,7 @@ pub fn map_view(env: &Env, id: u32) -> napi::Result<ArrayBuffer<'_>> {
     // this ArrayBuffer.
     let ab = unsafe { ArrayBuffer::from_external(env, ptr, len, m, |_, m| drop(m)) }
         .map_err(|e| invalid(format!("cannot wrap shared memory in an ArrayBuffer: {e}")))?;
-    if ab.as_ptr() != ptr as *const u8 {
+    if !std::ptr::eq(ab.as_ptr(), ptr) {
         return Err(invalid("this Node.js build does not allow external ArrayBuffers (it copied the memory); ringway needs a Node.js without the V8 sandbox".to_string()));
     }
     Ok(ab)

@@ -28,7 +28,7 @@ pub fn ring_create(capacity: u32, name: Option<String>) -> napi::Result<u32> {
 fn ring_at(id: u32, offset: u32) -> napi::Result<(Obj, Ring)> {
     let obj = registry::get(id).ok_or_else(|| closed(&format!("ring object {id}")))?;
     let r = obj.region();
-    if offset as usize >= r.len() || offset % 128 != 0 {
+    if offset as usize >= r.len() || !offset.is_multiple_of(128) {
         return Err(invalid(format!("ring offset {offset} is outside object {id} or not 128-aligned")));
     }
     // SAFETY: offset is inside the region; attach() validates the header against the length left.

@@ -193,7 +193,7 @@ impl Pool {
     }
 
     pub(crate) fn user_f64(&self, slot: usize, off: usize) -> &AtomicU64 {
-        assert!(slot < POOL_MAX_USERS && off + 8 <= POOL_USER_SIZE && off % 8 == 0);
+        assert!(slot < POOL_MAX_USERS && off + 8 <= POOL_USER_SIZE && off.is_multiple_of(8));
         // SAFETY: bounds and alignment checked above.
         unsafe { &*(self.region.as_ptr().add(POOL_USERS_OFF + slot * POOL_USER_SIZE + off) as *const AtomicU64) }
     }

@@ -46,10 +46,16 @@ impl PcapPort {
         Ok(PcapPort { block, pool, port_id, rx: Mutex::new(rx), tx: Mutex::new(tx) })
     }
 
-    fn buffer(&self, h: u32) -> Option<&mut [u8]> {
+    /// The bytes of buffer `h` (None for a foreign handle).
+    ///
+    /// # Safety
+    /// The caller must own buffer `h` (freshly allocated on RX, handed over by tx_burst on TX)
+    /// and hold no other reference to it.
+    #[allow(clippy::mut_from_ref)]
+    unsafe fn buffer(&self, h: u32) -> Option<&mut [u8]> {
         let p = self.pool.buf_ptr(h)?;
-        // SAFETY: buf_ptr validated h; the buffer is stride bytes long and owned by this queue
-        // (freshly allocated on RX, handed to us by tx_burst on TX).
+        // SAFETY: buf_ptr validated h, so stride bytes from p lie in the live region; exclusivity
+        // is the caller's contract above.
         Some(unsafe { std::slice::from_raw_parts_mut(p, self.pool.stride() as usize) })
     }
 }
@@ -70,7 +76,8 @@ impl NativePort for PcapPort {
         let mut rewound = false;
         while n < got {
             let h = out[n];
-            let buf = self.buffer(h).expect("allocated from our pool");
+            // SAFETY: h was just allocated by this queue's cache, so we own it; one reference at a time.
+            let Some(buf) = (unsafe { self.buffer(h) }) else { break };
             match rx.reader.next_packet(&mut buf[data_off..data_off + room]) {
                 Ok(Some(info)) => {
                     rewound = false;
@@ -111,7 +118,8 @@ impl NativePort for PcapPort {
         // valid handles go back to the pool in batches from this stack array (no allocation)
         let (mut done, mut nd) = ([0u32; 64], 0usize);
         for &h in pkts {
-            let Some(buf) = self.buffer(h) else { errors += 1; n += 1; continue };
+            // SAFETY: tx_burst hands ownership of h to this queue; one reference at a time.
+            let Some(buf) = (unsafe { self.buffer(h) }) else { errors += 1; n += 1; continue };
             done[nd] = h;
             nd += 1;
             let off = u16::from_ne_bytes([buf[META_DATA_OFF], buf[META_DATA_OFF + 1]]) as usize;

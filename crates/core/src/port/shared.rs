@@ -33,7 +33,7 @@ impl PortBlock {
     pub fn n_queues(&self) -> usize { self.n_queues }
 
     fn word(&self, off: usize) -> &AtomicU32 {
-        assert!(off + 4 <= PORT_Q_OFF && off % 4 == 0);
+        assert!(off + 4 <= PORT_Q_OFF && off.is_multiple_of(4));
         // SAFETY: header offsets are inside the region and aligned.
         unsafe { &*(self.region.as_ptr().add(off) as *const AtomicU32) }
     }
@@ -50,7 +50,7 @@ impl PortBlock {
 
     /// A counter of queue q (f64 bits; written only by the queue's owner).
     pub fn counter(&self, q: u16, off: usize) -> &AtomicU64 {
-        assert!((q as usize) < self.n_queues && off < PORT_Q_XCHG && off % 8 == 0);
+        assert!((q as usize) < self.n_queues && off < PORT_Q_XCHG && off.is_multiple_of(8));
         // SAFETY: bounds checked above; 8-aligned inside queue q's block.
         unsafe { &*(self.region.as_ptr().add(PORT_Q_OFF + q as usize * PORT_Q_SIZE + off) as *const AtomicU64) }
     }
