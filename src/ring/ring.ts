@@ -69,6 +69,26 @@ export class Ring {
     return (Atomics.load(this.i32, this.h + PROD_TAIL) - Atomics.load(this.i32, this.h + CONS_TAIL)) | 0;
   }
 
+  // Single-side copies of `fastN` slots (the burst size this handle uses: the first of 8..1024
+  // it is given) go through TypedArray.set on a subarray made once per position: a memcpy instead
+  // of a masked element loop. Positions are bounded by the capacity, so after warm-up the hot path
+  // allocates nothing; rings over 16384 slots keep the loop (the view table would be too large).
+  private fastN = 0;
+  private readonly subs: Array<Uint32Array | undefined> = [];
+
+  private slotSub(pos: number): Uint32Array {
+    let v = this.subs[pos];
+    if (v === undefined) {
+      v = this.u32.subarray(this.s + pos, this.s + pos + this.fastN);
+      this.subs[pos] = v;
+    }
+    return v;
+  }
+
+  private pickFast(n: number): void {
+    if (this.fastN === 0 && n >= 8 && n <= 1024 && this.capacity <= 16384) this.fastN = n;
+  }
+
   // ---------------------------------------------------------------- single producer
   /** Burst enqueue (as many as fit) of src[0..n); single producer. Returns how many. */
   enqueueSp(src: Uint32Array, n: number, bulk = false): number {
@@ -76,6 +96,7 @@ export class Ring {
   }
 
   enqueueSpAt(src: Uint32Array, at: number, n: number, bulk = false): number {
+    if (this.fastN === 0) this.pickFast(n);
     const i32 = this.i32, h = this.h;
     const head = i32[h + PROD_HEAD]!; // only this producer writes it
     let free = (this.capacity + this.consTailSeen - head) | 0;
@@ -89,8 +110,12 @@ export class Ring {
       }
     }
     if (n <= 0) return 0;
-    const u32 = this.u32, s = this.s, mask = this.mask;
-    for (let k = 0; k < n; k++) u32[s + ((head + k) & mask)] = src[at + k]!;
+    const pos = head & this.mask;
+    if (n === this.fastN && at === 0 && src.length === n && pos + n <= this.capacity) this.slotSub(pos).set(src);
+    else {
+      const u32 = this.u32, s = this.s, mask = this.mask;
+      for (let k = 0; k < n; k++) u32[s + ((head + k) & mask)] = src[at + k]!;
+    }
     const next = (head + n) | 0;
     i32[h + PROD_HEAD] = next;
     // Release: pairs with the consumer's Acquire load of prod_tail.
@@ -108,6 +133,7 @@ export class Ring {
   }
 
   dequeueScAt(dst: Uint32Array, at: number, n: number, bulk = false): number {
+    if (this.fastN === 0) this.pickFast(n);
     const i32 = this.i32, h = this.h;
     const head = i32[h + CONS_HEAD]!; // only this consumer writes it
     let avail = (this.prodTailSeen - head) | 0;
@@ -121,8 +147,12 @@ export class Ring {
       }
     }
     if (n <= 0) return 0;
-    const u32 = this.u32, s = this.s, mask = this.mask;
-    for (let k = 0; k < n; k++) dst[at + k] = u32[s + ((head + k) & mask)]!;
+    const pos = head & this.mask;
+    if (n === this.fastN && at === 0 && dst.length >= n && pos + n <= this.capacity) dst.set(this.slotSub(pos));
+    else {
+      const u32 = this.u32, s = this.s, mask = this.mask;
+      for (let k = 0; k < n; k++) dst[at + k] = u32[s + ((head + k) & mask)]!;
+    }
     const next = (head + n) | 0;
     i32[h + CONS_HEAD] = next;
     // Release: pairs with the producer's Acquire load of cons_tail (our reads are done).
