@@ -1,6 +1,8 @@
 // Shared driver for bench/*.ts: measures ours and a named peer in the same run, so both see
 // the same machine state (this is a shared 2-vCPU VM whose speed drifts from minute to minute).
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface BenchSpec {
   /** Benchmark name, = file name without extension (bench/NAME.ts). */
@@ -28,8 +30,8 @@ export interface BenchResult {
   /** ours / theirs: > 1 means we are faster. */
   ratio: number;
   reps: number;
-  /** min/max of the reps, to judge how far a median can be trusted. */
-  noise: { ours_min: number; ours_max: number; theirs_min: number; theirs_max: number; loadavg1_start: number; loadavg1_end: number };
+  /** min/max of the reps, to judge how far a median can be trusted; contended = samples taken while the idle gate was not met. */
+  noise: { ours_min: number; ours_max: number; theirs_min: number; theirs_max: number; loadavg1_start: number; loadavg1_end: number; contended: number };
   samples: { ours: number[]; theirs: number[] };
   context?: Record<string, unknown>;
 }
@@ -58,6 +60,37 @@ export function round3(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
 
+/** Whole-machine idle percentage over `ms`, from /proc/stat (idle + iowait over all time). */
+async function idlePercent(ms: number): Promise<number> {
+  const read = () => (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number);
+  const a = read();
+  await sleep(ms);
+  const b = read();
+  const d = b.map((x, i) => x - (a[i] ?? 0));
+  const total = d.reduce((x, y) => x + y, 0);
+  return total > 0 ? (100 * ((d[3] ?? 0) + (d[4] ?? 0))) / total : 100;
+}
+
+/**
+ * Optional noise gate, env BENCH_IDLE_GATE=PCT (off by default): before each sample, wait until
+ * the machine is at least PCT % idle over 1 s, for at most BENCH_IDLE_MAX_WAIT seconds (default
+ * 120). On a shared 2-vCPU VM one busy neighbour halves a spinning benchmark. Returns a log note
+ * and whether the gate was met.
+ */
+async function idleGate(): Promise<{ note: string; met: boolean }> {
+  const pct = Number(process.env['BENCH_IDLE_GATE'] ?? 0);
+  if (!(pct > 0)) return { note: '', met: true };
+  const maxWaitMs = 1000 * Number(process.env['BENCH_IDLE_MAX_WAIT'] ?? 120);
+  const t0 = Date.now();
+  let idle = await idlePercent(1000);
+  while (idle < pct && Date.now() - t0 < maxWaitMs) {
+    await sleep(2000);
+    idle = await idlePercent(1000);
+  }
+  const met = idle >= pct;
+  return { note: ` (idle ${idle.toFixed(0)}%, waited ${((Date.now() - t0) / 1000).toFixed(0)} s${met ? '' : ', CONTENDED'})`, met };
+}
+
 async function sample(label: string, fn: () => Promise<number>): Promise<number> {
   const value = await fn();
   // A zero or NaN rate means the measurement broke; failing beats printing ratio=Infinity.
@@ -76,15 +109,18 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
   const ours: number[] = [];
   const theirs: number[] = [];
   const load0 = loadavg()[0] ?? 0;
+  let contended = 0;
   const log = (line: string) => console.log(`[${spec.name}] ${line}`);
   log(`${reps} reps, ours vs ${spec.peer}, unit ${spec.unit}, loadavg ${load0.toFixed(2)}`);
 
   for (let rep = 1; rep <= reps; rep++) {
     const order = rep % 2 === 1 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const);
     for (const side of order) {
+      const gate = await idleGate();
+      if (!gate.met) contended++;
       const value = side === 'ours' ? await sample('ours', spec.ours) : await sample('theirs', spec.theirs);
       (side === 'ours' ? ours : theirs).push(value);
-      log(`rep ${rep}/${reps} ${side.padEnd(6)} ${value.toFixed(3)} ${spec.unit}`);
+      log(`rep ${rep}/${reps} ${side.padEnd(6)} ${value.toFixed(3)} ${spec.unit}${gate.note}`);
     }
   }
 
@@ -105,6 +141,7 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
       theirs_max: round3(Math.max(...theirs)),
       loadavg1_start: round3(load0),
       loadavg1_end: round3(loadavg()[0] ?? 0),
+      contended,
     },
     samples: { ours: ours.map(round3), theirs: theirs.map(round3) },
   };
@@ -114,7 +151,8 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
   const spread = (xs: number[], med: number) => `${((100 * (Math.max(...xs) - Math.min(...xs))) / med).toFixed(0)}%`;
   log(`noise: ours ${result.noise.ours_min}..${result.noise.ours_max} (spread ${spread(ours, oursMed)}), ` +
     `theirs ${result.noise.theirs_min}..${result.noise.theirs_max} (spread ${spread(theirs, theirsMed)}), ` +
-    `loadavg ${result.noise.loadavg1_start} -> ${result.noise.loadavg1_end}`);
+    `loadavg ${result.noise.loadavg1_start} -> ${result.noise.loadavg1_end}` +
+    (contended > 0 ? `, ${contended} samples CONTENDED (idle gate not met)` : ''));
   console.log(JSON.stringify(result));
   return result;
 }

@@ -11,17 +11,19 @@ test('median of odd and even counts, input left unsorted', () => {
 });
 
 test('BENCH_REPS overrides the spec, which overrides the default of 5', () => {
-  assert.equal(resolveReps(undefined, undefined), 5);
-  assert.equal(resolveReps(3, undefined), 3);
+  assert.equal(resolveReps(undefined, ''), 5); // '' = unset; undefined would read the real env
+  assert.equal(resolveReps(3, ''), 3);
   assert.equal(resolveReps(3, '7'), 7);
   assert.throws(() => resolveReps(3, '0'), /BENCH_REPS/);
   assert.throws(() => resolveReps(3, 'x'), /BENCH_REPS/);
 });
 
 test('runBench alternates the order, takes medians and prints the JSON last', async (t) => {
-  const envReps = process.env['BENCH_REPS'];
-  delete process.env['BENCH_REPS']; // it would override reps: 3
-  t.after(() => { if (envReps !== undefined) process.env['BENCH_REPS'] = envReps; });
+  // A caller's BENCH_REPS would override reps: 3, and BENCH_IDLE_GATE would make the test wait.
+  const saved = { BENCH_REPS: process.env['BENCH_REPS'], BENCH_IDLE_GATE: process.env['BENCH_IDLE_GATE'] };
+  delete process.env['BENCH_REPS'];
+  delete process.env['BENCH_IDLE_GATE'];
+  t.after(() => Object.assign(process.env, Object.fromEntries(Object.entries(saved).filter(([, v]) => v !== undefined))));
   const lines: string[] = [];
   t.mock.method(console, 'log', (line: string) => void lines.push(line));
   const calls: string[] = [];
@@ -46,6 +48,7 @@ test('runBench alternates the order, takes medians and prints the JSON last', as
   assert.equal(result.ratio, 2.2);
   assert.equal(result.noise.ours_min, 10);
   assert.equal(result.noise.theirs_max, 6);
+  assert.equal(result.noise.contended, 0);
   assert.deepEqual(result.context, { memory: 'no-huge' });
   assert.equal(lines.filter((l) => /rep \d\/3/.test(l)).length, 6, 'one line per sample');
 });
