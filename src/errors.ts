@@ -14,6 +14,7 @@ export const Codes = {
   MALFORMED: 'ERR_RINGWAY_MALFORMED',
   BAD_SPEC: 'ERR_RINGWAY_BAD_SPEC',
   NO_ADDON: 'ERR_RINGWAY_NO_ADDON',
+  WORKER_DIED: 'ERR_RINGWAY_WORKER_DIED',
 } as const;
 
 export type Code = (typeof Codes)[keyof typeof Codes];

@@ -1,9 +1,9 @@
 // The forwarder (testpmd / ixy-fwd): two ports, one worker thread per queue, io or macswap,
 // per-second Mpps per queue, clean stop with totals and every buffer back in the pool.
 import { Worker } from 'node:worker_threads';
-import { Pool } from '../memory/pool.js';
+import { Pool, PoolView } from '../memory/pool.js';
 import { Port } from '../port/port.js';
-import { invalid } from '../errors.js';
+import { Codes, RingwayError, invalid } from '../errors.js';
 import { CTR_DROPPED, CTR_FORWARDED, CTR_STRIDE, type FwdMode } from './loop.js';
 
 export interface FwdOptions {
@@ -21,6 +21,8 @@ export interface FwdOptions {
   /** Existing pool (else one is made for the run). */
   pool?: Pool;
   buffers?: number;
+  /** Test hook: terminate queue 0's worker after this many ms (simulates a crash). */
+  _testKillQueueAfterMs?: number;
   /** Called once a second with Mpps per queue. */
   onSecond?: (mppsPerQueue: number[], second: number) => void;
 }
@@ -56,19 +58,33 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     const url = new URL('./worker.js', import.meta.url);
     const ready: Promise<unknown>[] = [];
     const done: Promise<unknown>[] = [];
+    const slots: number[] = []; // each worker's pool user slot, to reclaim if it dies
+    const dead: Array<{ q: number; why: string }> = [];
+    let onDeath = () => {};
+    const death = new Promise<void>((res) => (onDeath = res));
     for (let q = 0; q < queues; q++) {
       const w = new Worker(url, {
         workerData: { a: a.descriptor(), b: b.descriptor(), q, mode, burst, retry: o.retry ?? true, stop, ctr },
       });
       workers.push(w);
-      const failed = new Promise((_, rej) => {
-        w.once('error', rej);
-        w.once('exit', (code) => rej(new Error(`forwarding worker ${q} exited with code ${code}`)));
+      // A worker that dies (throws, is terminated, runs out of memory) settles its promises too:
+      // the others are stopped and its pool cache is reclaimed below.
+      let finished = false;
+      const failed = new Promise<void>((res) => {
+        w.once('error', (e) => { dead.push({ q, why: String(e) }); onDeath(); res(); });
+        w.once('exit', (code) => {
+          if (!finished && !dead.some((d) => d.q === q)) {
+            dead.push({ q, why: `exited with code ${code}` });
+            onDeath();
+          }
+          res();
+        });
       });
-      ready.push(Promise.race([new Promise((res) => w.once('message', res)), failed]));
-      done.push(Promise.race([new Promise((res) => w.on('message', (m: { done?: boolean }) => m.done && res(m))), failed]));
+      ready.push(Promise.race([new Promise((res) => w.once('message', (m: { slot: number }) => { slots[q] = m.slot; res(m); })), failed]));
+      done.push(Promise.race([new Promise((res) => w.on('message', (m: { done?: boolean }) => { if (m.done) { finished = true; res(m); } })), failed]));
     }
     await Promise.all(ready);
+    if (o._testKillQueueAfterMs !== undefined) setTimeout(() => void workers[0]?.terminate(), o._testKillQueueAfterMs);
     const t0 = performance.now();
     const samples: number[] = [];
     let last = new Array<number>(queues).fill(0);
@@ -76,7 +92,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     const stopped = new Promise<void>((res) => {
       if (o.signal?.aborted) return res();
       o.signal?.addEventListener('abort', () => res(), { once: true });
-      if (o.durationMs !== undefined) setTimeout(res, o.durationMs);
+      if (o.durationMs !== undefined) setTimeout(res, o.durationMs).unref();
     });
     const tick = setInterval(() => {
       const now = performance.now();
@@ -87,18 +103,29 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
       lastT = now;
       o.onSecond?.(mpps, samples.length);
     }, 1000);
-    await Promise.race([stopped, Promise.all(done)]);
-    clearInterval(tick);
-    Atomics.store(stop, 0, 1);
-    await Promise.all(done);
+    try {
+      await Promise.race([stopped, Promise.all(done), death]);
+    } finally {
+      clearInterval(tick);
+      Atomics.store(stop, 0, 1);
+      await Promise.all(done);
+    }
+    for (const d of dead) if (slots[d.q] !== undefined) pool.reclaimUser(slots[d.q]!);
+    if (dead.length) {
+      for (const p of ports.splice(0)) p.close();
+      PoolView.closeThreadView(pool.id);
+      const a = pool.audit();
+      throw new RingwayError(Codes.WORKER_DIED,
+        `forwarding worker for queue ${dead.map((d) => `${d.q} ${d.why}`).join(', ')}; the other queues were stopped, ` +
+        `its pool cache was reclaimed and ${a.missing} buffer(s) it held are lost to this pool`);
+    }
     const seconds = (performance.now() - t0) / 1000;
     const perQueue = Array.from({ length: queues }, (_, q) => ({
       forwarded: ctr[q * CTR_STRIDE + CTR_FORWARDED]!,
       dropped: ctr[q * CTR_STRIDE + CTR_DROPPED]!,
     }));
     for (const p of ports.splice(0)) p.close();
-    const { PoolView } = await import('../memory/pool.js');
-    PoolView.closeThreadViews();
+    PoolView.closeThreadView(pool.id);
     const s = pool.stats();
     const audit = pool.audit();
     return {
@@ -111,6 +138,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     };
   } finally {
     for (const p of ports) p.close();
+    PoolView.closeThreadView(pool.id);
     await Promise.all(workers.map((w) => w.terminate()));
     if (ownPool) pool.close();
   }

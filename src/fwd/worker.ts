@@ -9,7 +9,7 @@ interface Job { a: PortDescriptor; b: PortDescriptor; q: number; mode: FwdMode; 
 const j = workerData as Job;
 const a = Port.attach(j.a);
 const b = Port.attach(j.b);
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true, slot: a.pool.slot });
 forwardLoop({ a, b, q: j.q, mode: j.mode, burst: j.burst, retry: j.retry, stop: j.stop, ctr: j.ctr });
 a.close();
 b.close();

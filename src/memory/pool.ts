@@ -179,6 +179,12 @@ export class PoolView {
     return v;
   }
 
+  /** Closes this thread's shared view of one pool (if any). */
+  static closeThreadView(poolId: number): void {
+    threadViews.get(poolId)?.close();
+    threadViews.delete(poolId);
+  }
+
   static closeThreadViews(): void {
     for (const v of threadViews.values()) v.close();
     threadViews.clear();

@@ -74,3 +74,22 @@ test('bad forwarder options are clear errors', async () => {
     assert.match(err.stderr, /\[ERR_RINGWAY_INVALID_ARGUMENT\] bad port spec 'nul:x': unknown port kind 'nul'/);
   }
 });
+
+test('a forwarding worker that crashes: the run fails with a clear error, its cache is reclaimed, nothing else is lost', async () => {
+  const pool = Pool.create({ name: 'crash', buffers: 8192, hugepages: 'never' });
+  await assert.rejects(
+    runForwarder({ pool, queues: 2, mode: 'io', durationMs: 5000, _testKillQueueAfterMs: 300 }),
+    (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'ERR_RINGWAY_WORKER_DIED');
+      assert.match(e.message, /queue 0 exited with code 1; the other queues were stopped, its pool cache was reclaimed and \d+ buffer\(s\) it held are lost/);
+      return true;
+    },
+  );
+  const s = pool.stats();
+  const a = pool.audit();
+  assert.equal(a.duplicates, 0);
+  assert.ok(a.missing <= 32, `at most one burst (what the dead worker held in its hands) is lost: ${a.missing}`);
+  assert.equal(s.ringFree + s.cached, s.total - a.missing, 'everything else is back in the shared ring');
+  assert.equal(s.users, 0, 'no user slot left claimed');
+  pool.close();
+});
