@@ -103,12 +103,19 @@ export class Port {
     if (r.size != null) desc.size = r.size;
     if (r.ringRegion != null) desc.ringRegion = r.ringRegion;
     if (r.ringEnd != null) desc.ringEnd = r.ringEnd;
+    let p: Port;
     try {
-      return new Port(desc, true);
+      p = new Port(desc, true);
     } catch (e) {
       native.portClose(r.id);
       throw e;
     }
+    // Devices must be reset and files flushed even when the program just ends: close what the
+    // owner left open when the thread exits (signals that kill the process skip this; the CLI
+    // handles SIGINT/SIGTERM, and vfio resets a device when its fd closes).
+    if (openOwned.size === 0) process.once('exit', closeOwned);
+    openOwned.add(p);
+    return p;
   }
 
   /** Another thread's handle on an open port. */
@@ -189,6 +196,7 @@ export class Port {
     const b = this.b;
     this.b = new ClosedBackend(`port ${this.desc.spec}`);
     if (this.owner) {
+      openOwned.delete(this);
       const r = native.portClose(this.id);
       b.close(r.lastEnd);
       if (this.desc.ringRegion != null) native.objectClose(this.desc.ringRegion);
@@ -196,6 +204,18 @@ export class Port {
       b.close(false);
     }
     native.unmapView(this.block);
+  }
+}
+
+const openOwned = new Set<Port>();
+
+function closeOwned(): void {
+  for (const p of [...openOwned]) {
+    try {
+      p.close();
+    } catch {
+      // best effort at exit: keep closing the others
+    }
   }
 }
 
