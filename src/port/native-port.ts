@@ -1,4 +1,4 @@
-// Natively driven ports (pcap, later virtio): one N-API crossing per burst, carrying two numbers.
+// Natively driven ports (pcap, virtio): one N-API crossing per burst, carrying two numbers.
 // Handles travel through queue q's exchange area in the port's shared block.
 import { native } from '../native.js';
 import { fromNative } from '../errors.js';

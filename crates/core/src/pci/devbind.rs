@@ -79,6 +79,9 @@ pub fn describe(bdf: Bdf) -> Result<NetDevice> {
         (true, Some("uio_pci_generic")) => ("uio", format!("ready: Port.open('virtio:{bdf}') (uio_pci_generic: physical addresses, needs hugepages)")),
         (true, _) => ("bind", format!("ringway bind {bdf} --driver {want}")),
     };
+    let ifs = interfaces(bdf);
+    // Binding takes the NIC away from the kernel: say so when it carries an interface (SSH!).
+    let note = if usable == "bind" && !ifs.is_empty() { format!("{note} (takes {} away from the kernel)", ifs.join(",")) } else { note };
     Ok(NetDevice {
         bdf: bdf.to_string(),
         vendor: id.vendor,
@@ -86,7 +89,7 @@ pub fn describe(bdf: Bdf) -> Result<NetDevice> {
         name: known_name(id.vendor, id.device).to_string(),
         driver,
         iommu_group: group,
-        interfaces: interfaces(bdf),
+        interfaces: ifs,
         usable: usable.into(),
         note,
     })
