@@ -19,6 +19,7 @@ const qemuDir = fileURLToPath(new URL('../../test/qemu/', import.meta.url));
 export function parseGuest(log: string): { ours: number[]; theirs: number[] } {
   const out = { ours: [] as number[], theirs: [] as number[] };
   for (const m of log.matchAll(/BENCH rep=(\d+) who=(ours|testpmd) kpps=([0-9.]+)/g)) {
+    if (m[1] === '0') continue; // warm-up rep
     (m[2] === 'ours' ? out.ours : out.theirs).push(Number(m[3]));
   }
   return out;
@@ -37,7 +38,7 @@ export default async function main(): Promise<unknown> {
   console.log(`[virtio-qemu] booting one guest: ${reps} reps x (testpmd + ours), ${secs} s each`);
   const r = spawnSync('bash', [`${qemuDir}boot.sh`, `${qemuDir}guest/bench-node.sh`], {
     env: {
-      ...process.env, NICS: 'viommu', TOPO: 'pair', NAME: 'bench-node', TIMEOUT: String(reps * (2 * secs + 50) + 120),
+      ...process.env, NICS: 'viommu', TOPO: 'pair', NAME: 'bench-node', TIMEOUT: String((reps + 1) * (2 * secs + 50) + 120),
       APPEND: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs}`,
     },
     encoding: 'utf8',
