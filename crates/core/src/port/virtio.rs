@@ -135,6 +135,46 @@ impl VirtioPort {
 /// Handles per chunk when filtering foreign handles out of a TX burst (stack array, no allocation).
 const CHUNK: usize = 256;
 
+/// Sends the valid handles of `pkts` in order through `send` (which returns how many it accepted)
+/// and skips foreign ones. Returns (handles of `pkts` consumed, foreign handles among them): when
+/// `send` accepts fewer than offered, the caller keeps everything from the first unsent valid
+/// handle on, DPDK-style; foreign handles before that point count as consumed.
+fn send_valid(pkts: &[u32], valid: impl Fn(u32) -> bool, mut send: impl FnMut(&[u32]) -> usize) -> (usize, u64) {
+    let (mut done, mut foreign) = (0, 0u64);
+    let mut ok = [0u32; CHUNK];
+    while done < pkts.len() {
+        let (mut n, mut i, mut f) = (0, done, 0u64);
+        while i < pkts.len() && n < CHUNK {
+            if valid(pkts[i]) {
+                ok[n] = pkts[i];
+                n += 1;
+            } else {
+                f += 1;
+            }
+            i += 1;
+        }
+        let sent = if n > 0 { send(&ok[..n]) } else { 0 };
+        if sent < n {
+            let (mut seen, mut f) = (0, 0u64);
+            for (k, &h) in pkts.iter().enumerate().take(i).skip(done) {
+                if valid(h) {
+                    if seen == sent {
+                        done = k;
+                        break;
+                    }
+                    seen += 1;
+                } else {
+                    f += 1;
+                }
+            }
+            return (done, foreign + f);
+        }
+        foreign += f;
+        done = i;
+    }
+    (done, foreign)
+}
+
 impl NativePort for VirtioPort {
     fn rx_burst(&self, q: u16, out: &mut [u32]) -> usize {
         let Ok(mut g) = self.dev.try_lock() else { return 0 };
@@ -155,42 +195,7 @@ impl NativePort for VirtioPort {
         }
         // Handles come from JS: a foreign one must never reach the driver (it would panic in
         // DmaBuffers::virt). Count it as an output error and consume it, as pcap ports do.
-        let valid = |h: u32| self.pool.valid(h);
-        let (mut done, mut foreign) = (0, 0u64);
-        let mut ok = [0u32; CHUNK];
-        while done < pkts.len() {
-            let (mut n, mut i, mut f) = (0, done, 0u64);
-            while i < pkts.len() && n < CHUNK {
-                if valid(pkts[i]) {
-                    ok[n] = pkts[i];
-                    n += 1;
-                } else {
-                    f += 1;
-                }
-                i += 1;
-            }
-            let sent = dev.tx_burst(q, &ok[..n]);
-            if sent < n {
-                // Ring full: the caller keeps everything from the first unsent valid handle on;
-                // foreign handles before it were consumed.
-                let (mut seen, mut f) = (0, 0u64);
-                for k in done..i {
-                    if valid(pkts[k]) {
-                        if seen == sent {
-                            done = k;
-                            break;
-                        }
-                        seen += 1;
-                    } else {
-                        f += 1;
-                    }
-                }
-                foreign += f;
-                break;
-            }
-            foreign += f;
-            done = i;
-        }
+        let (done, foreign) = send_valid(pkts, |h| self.pool.valid(h), |ok| dev.tx_burst(q, ok));
         let mut s = dev.queue_stats(q);
         if foreign > 0 {
             // Relaxed: only this queue's thread writes it (the port contract).
@@ -211,5 +216,33 @@ impl NativePort for VirtioPort {
             self.block.set_link(false, 0);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::send_valid;
+
+    #[test]
+    fn foreign_handles_are_skipped_and_partial_sends_leave_the_rest_to_the_caller() {
+        let valid = |h: u32| h < 1000;
+        let mut got = Vec::new();
+        // all accepted: foreign ones counted, order kept
+        let r = send_valid(&[1, 5000, 2, 3, 7000], valid, |ok| { got.extend_from_slice(ok); ok.len() });
+        assert_eq!(r, (5, 2));
+        assert_eq!(got, [1, 2, 3]);
+        // ring takes 2 of 3 valid ones: consumed up to (not including) the unsent valid handle 3
+        got.clear();
+        let r = send_valid(&[1, 5000, 2, 6000, 3, 4], valid, |ok| { got.extend_from_slice(&ok[..2]); 2 });
+        assert_eq!(r, (4, 2), "1, 5000, 2, 6000 consumed; 3 and 4 stay the caller's");
+        // ring full from the start
+        assert_eq!(send_valid(&[9000, 1, 2], valid, |_| 0), (1, 1));
+        // only foreign handles: all consumed, nothing sent
+        assert_eq!(send_valid(&[9000, 9001], valid, |_| panic!("nothing valid to send")), (2, 2));
+        // more than one chunk
+        let many: Vec<u32> = (0..600).map(|i| if i % 3 == 0 { 5000 } else { i % 1000 }).collect();
+        let mut sent = 0;
+        assert_eq!(send_valid(&many, valid, |ok| { sent += ok.len(); ok.len() }), (600, 200));
+        assert_eq!(sent, 400);
     }
 }
