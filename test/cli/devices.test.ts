@@ -90,3 +90,25 @@ test('virtio ports: a NIC still owned by the kernel is refused with the bind com
     pool.close();
   }
 });
+
+test('bind/unbind/hugepages --reserve refuse non-root users, naming sudo', (t) => {
+  // Run the CLI as nobody (setpriv from util-linux); sysfs and /proc/sys writes would fail for
+  // nobody anyway, so this never touches a device even if the check regressed.
+  if (process.getuid?.() !== 0) return void t.skip('skipped: needs root to drop to nobody');
+  const dev = native.pciDevices()[0];
+  const asNobody = (...args: string[]) =>
+    spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cli, ...args], { encoding: 'utf8' });
+  const probe = asNobody('hugepages', '--show');
+  if (probe.error || probe.status !== 0) return void t.skip(`skipped: cannot run node as nobody (${probe.error?.message ?? probe.stderr.trim()})`);
+  const r = asNobody('hugepages', '--reserve', '8');
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /\[ERR_RINGWAY_DEVICE\] ringway hugepages --reserve writes \/proc\/sys\/vm\/nr_hugepages and needs root; run it with sudo/);
+  if (dev) {
+    const u = asNobody('unbind', dev.bdf);
+    assert.equal(u.status, 1);
+    assert.match(u.stderr, /ringway unbind writes to \/sys and needs root; run it with sudo/);
+    const b = asNobody('bind', dev.bdf, '--driver', 'uio_pci_generic');
+    assert.equal(b.status, 1);
+    assert.match(b.stderr, /ringway bind writes to \/sys and needs root; run it with sudo/);
+  }
+});
