@@ -30,6 +30,10 @@ export default async function main(): Promise<unknown> {
   const reps = resolveReps();
   const secs = Number(process.env['BENCH_SECONDS'] ?? 5);
   if (!Number.isInteger(secs) || secs < 1) throw new Error('BENCH_SECONDS must be a positive integer');
+  // both sides on the same memory: 'nohuge' (default: testpmd --no-huge, our pool on 4 KiB pages)
+  // or 'huge' (hugepages reserved in the guest for both); env BENCH_MEMORY
+  const memory = process.env['BENCH_MEMORY'] ?? 'nohuge';
+  if (!['huge', 'nohuge'].includes(memory)) throw new Error('BENCH_MEMORY must be huge or nohuge');
   const lab = process.env['RINGWAY_QEMU_LAB'] ?? `${qemuDir}lab`;
   if (!existsSync(`${lab}/initramfs.cpio.gz`)) {
     const b = spawnSync('bash', [`${qemuDir}build-guest.sh`], { stdio: 'inherit' });
@@ -39,7 +43,7 @@ export default async function main(): Promise<unknown> {
   const r = spawnSync('bash', [`${qemuDir}boot.sh`, `${qemuDir}guest/bench-node.sh`], {
     env: {
       ...process.env, NICS: 'viommu', TOPO: 'pair', NAME: 'bench-node', TIMEOUT: String((reps + 1) * (2 * secs + 50) + 120),
-      APPEND: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs}`,
+      APPEND: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs} ringway.memory=${memory}`,
     },
     encoding: 'utf8',
   });
@@ -60,6 +64,6 @@ export default async function main(): Promise<unknown> {
     reps,
     ours: async () => got.ours[io++]!,
     theirs: async () => got.theirs[it++]!,
-    context: () => ({ seconds: secs, burst: 32, txFirst: 32, memory: '4 KiB pages (testpmd --no-huge, ours no hugepages)', guest: 'TCG 2 vCPU' }),
+    context: () => ({ seconds: secs, burst: 32, txFirst: 32, memory: memory === 'huge' ? '2 MiB hugepages (both)' : '4 KiB pages (testpmd --no-huge, ours no hugepages)', guest: 'TCG 2 vCPU' }),
   });
 }

@@ -12,12 +12,19 @@ REPS=$(param ringway.reps 5)
 OUT_DIR=$(param ringway.dir /tmp)/out
 mkdir -p /run/bin && printf '#!/bin/sh\nexec chroot /run/initrd modprobe "$@"\n' > /run/bin/modprobe &&
   chmod +x /run/bin/modprobe && export PATH=/run/bin:$PATH
+MEMORY=$(param ringway.memory nohuge)
+if [ "$MEMORY" = huge ]; then
+  $NODE $ROOT/dist/src/cli/ringway.js hugepages --reserve 300 || exit 1
+  EAL_MEM="--huge-dir /dev/hugepages -m 256"
+else
+  EAL_MEM="--no-huge -m 512"
+fi
 for b in $R0 $R1; do $NODE $ROOT/dist/src/cli/ringway.js bind $b --driver vfio-pci > /dev/null || exit 1; done
 
 theirs() {
   # +1 s: testpmd's first stats period includes start-up and is skipped below
   # EAL start-up under TCG takes ~8-10 s (zeroing --no-huge memory): generous margin
-  timeout -s INT $((DUR + 16)) dpdk-testpmd -l 0-1 -n 1 --no-huge -m 512 -a $R0 -a $R1 -- \
+  timeout -s INT $((DUR + 16)) dpdk-testpmd -l 0-1 -n 1 $EAL_MEM -a $R0 -a $R1 -- \
     --forward-mode=io --tx-first --nb-cores=1 --rxq=1 --txq=1 --rxd=256 --txd=256 --burst=32 \
     --total-num-mbufs=8192 --stats-period=1 > $OUT_DIR/testpmd.out 2>&1
   # 1 s stats: sum Rx-pps of both ports per period; mean of the periods after the first busy one
