@@ -15,6 +15,7 @@ export async function fwdCommand(argv: string[]): Promise<number> {
       burst: { type: 'string', default: '32' },
       duration: { type: 'string' },
       buffers: { type: 'string' },
+      'tx-first': { type: 'string' },
     },
     strict: true,
   });
@@ -39,7 +40,10 @@ export async function fwdCommand(argv: string[]): Promise<number> {
     burst: num('burst', values.burst)!,
     ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),
     ...(values.buffers !== undefined ? { buffers: num('buffers', values.buffers)! } : {}),
+    ...(values['tx-first'] !== undefined ? { txFirst: num('tx-first', values['tx-first'])! } : {}),
     signal: ac.signal,
+    // a line scripts can wait for: ports open, workers attached
+    onReady: () => console.log('forwarding: ready'),
     onSecond: (mpps, s) => {
       const per = mpps.map((m, q) => `q${q} ${m.toFixed(2)}`).join('  ');
       console.log(`[${String(s).padStart(3)} s] ${mpps.reduce((x, y) => x + y, 0).toFixed(2)} Mpps  (${per})`);
@@ -50,6 +54,14 @@ export async function fwdCommand(argv: string[]): Promise<number> {
   console.log(`total: ${r.forwarded} packets forwarded, ${r.dropped} dropped in ${r.seconds.toFixed(2)} s ` +
     `(${(r.forwarded / r.seconds / 1e6).toFixed(2)} Mpps average)`);
   r.perQueue.forEach((q, i) => console.log(`  queue ${i}: ${q.forwarded} forwarded, ${q.dropped} dropped`));
+  // key=value per port, for scripts (test/qemu/guest/cases.sh greps these)
+  r.ports.forEach((p, i) => {
+    const s = p.stats;
+    const v = p.virtio;
+    console.log(`port ${'ab'[i]} ${p.spec}: ipackets=${s.ipackets} ibytes=${s.ibytes} ierrors=${s.ierrors} ` +
+      `imissed=${s.imissed} rx_nombuf=${s.rxNombuf} opackets=${s.opackets} obytes=${s.obytes} oerrors=${s.oerrors}` +
+      (v ? ` bad_used=${v.badUsed} route=${v.route} transport=${v.transport} mac=${v.mac} link_up=${v.linkUp}` : ''));
+  });
   const ok = r.pool.inUse === 0 && r.pool.missing === 0 && r.pool.duplicates === 0 && r.pool.free === r.pool.total;
   console.log(`buffers: ${r.pool.free}/${r.pool.total} back in the pool, ${r.pool.missing} missing, ${r.pool.duplicates} duplicated` +
     (ok ? '' : '  <-- ACCOUNTING ERROR'));

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // `ringway` command: one file per subcommand; this file only dispatches.
 import { fwdCommand } from './fwd.js';
+import { devicesCommand } from './devices.js';
+import { bindCommand, unbindCommand } from './bind.js';
+import { hugepagesCommand } from './hugepages.js';
 
 const HELP = `ringway — user-space packet datapath for Node.js
 
@@ -9,7 +12,13 @@ usage: ringway <command> [options]
 commands:
   fwd        forward between two ports (default: two null ports, no NIC, no root)
              --a SPEC --b SPEC --queues N --mode io|macswap --burst N --duration SECONDS
+             --tx-first N (send N frames on each port first, like testpmd --tx-first)
              port specs: null:size=64  ring:NAME  pcap:rx=in.pcap,tx=out.pcap,loop=1
+                         virtio:0000:00:10.0[,transport=legacy]
+  devices    PCI network devices: driver, IOMMU group, usable by ringway and how  [--json]
+  bind       ringway bind BDF --driver vfio-pci|uio_pci_generic   (root; loads the module)
+  unbind     ringway unbind BDF   back to the kernel driver (root)
+  hugepages  --show | --reserve N   2 MiB hugepages for packet pools (root to reserve)
   help       this text
 `;
 
@@ -18,6 +27,14 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'fwd':
       return fwdCommand(rest);
+    case 'devices':
+      return devicesCommand(rest);
+    case 'bind':
+      return bindCommand(rest);
+    case 'unbind':
+      return unbindCommand(rest);
+    case 'hugepages':
+      return hugepagesCommand(rest);
     case undefined:
     case 'help':
     case '--help':

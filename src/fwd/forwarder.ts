@@ -2,7 +2,7 @@
 // per-second Mpps per queue, clean stop with totals and every buffer back in the pool.
 import { Worker } from 'node:worker_threads';
 import { Pool, PoolView } from '../memory/pool.js';
-import { Port } from '../port/port.js';
+import { Port, type PortStats, type VirtioPortInfo } from '../port/port.js';
 import { Codes, RingwayError, invalid } from '../errors.js';
 import { CTR_DROPPED, CTR_FORWARDED, CTR_STRIDE, type FwdMode } from './loop.js';
 
@@ -23,6 +23,10 @@ export interface FwdOptions {
   buffers?: number;
   /** Test hook: terminate queue 0's worker after this many ms (simulates a crash). */
   _testKillQueueAfterMs?: number;
+  /** testpmd --tx-first: each worker sends this many 64-byte frames on both ports first. */
+  txFirst?: number;
+  /** Called once every worker is attached and forwarding. */
+  onReady?: () => void;
   /** Called once a second with Mpps per queue. */
   onSecond?: (mppsPerQueue: number[], second: number) => void;
 }
@@ -35,6 +39,8 @@ export interface FwdResult {
   /** Mpps in each whole second, summed over queues. */
   samples: number[];
   pool: { total: number; free: number; inUse: number; missing: number; duplicates: number };
+  /** Both ports' counters (and driver facts for virtio ports), read just before closing them. */
+  ports: Array<{ spec: string; stats: PortStats; virtio?: VirtioPortInfo }>;
 }
 
 export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
@@ -44,6 +50,8 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
   if (!['io', 'macswap'].includes(mode)) throw invalid(`forward mode '${mode}': use io or macswap`);
   if (!Number.isInteger(burst) || burst < 1 || burst > 1024) throw invalid(`burst ${burst}: use 1 to 1024`);
   if (!Number.isInteger(queues) || queues < 1 || queues > 64) throw invalid(`queues ${queues}: use 1 to 64`);
+  const txFirst = o.txFirst ?? 0;
+  if (!Number.isInteger(txFirst) || txFirst < 0 || txFirst > 1024) throw invalid(`txFirst ${txFirst}: use 0 to 1024`);
   const ownPool = !o.pool;
   const pool = o.pool ?? Pool.create({ name: 'fwd', buffers: o.buffers ?? Math.max(8192, queues * 4096) });
   const ports: Port[] = [];
@@ -64,7 +72,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     const death = new Promise<void>((res) => (onDeath = res));
     for (let q = 0; q < queues; q++) {
       const w = new Worker(url, {
-        workerData: { a: a.descriptor(), b: b.descriptor(), q, mode, burst, retry: o.retry ?? true, stop, ctr },
+        workerData: { a: a.descriptor(), b: b.descriptor(), q, mode, burst, retry: o.retry ?? true, stop, ctr, txFirst },
       });
       workers.push(w);
       // A worker that dies (throws, is terminated, runs out of memory) settles its promises too:
@@ -85,6 +93,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     }
     await Promise.all(ready);
     if (o._testKillQueueAfterMs !== undefined) setTimeout(() => void workers[0]?.terminate(), o._testKillQueueAfterMs);
+    o.onReady?.();
     const t0 = performance.now();
     const samples: number[] = [];
     let last = new Array<number>(queues).fill(0);
@@ -124,6 +133,11 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
       forwarded: ctr[q * CTR_STRIDE + CTR_FORWARDED]!,
       dropped: ctr[q * CTR_STRIDE + CTR_DROPPED]!,
     }));
+    const portStats = ports.map((p) => ({
+      spec: p.desc.spec,
+      stats: p.stats(),
+      ...(p.kind === 'virtio' ? { virtio: p.virtioInfo() } : {}),
+    }));
     for (const p of ports.splice(0)) p.close();
     PoolView.closeThreadView(pool.id);
     const s = pool.stats();
@@ -135,6 +149,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
       perQueue,
       samples,
       pool: { total: s.total, free: s.ringFree + s.cached, inUse: s.inUse, ...audit },
+      ports: portStats,
     };
   } finally {
     for (const p of ports) p.close();

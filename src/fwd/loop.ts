@@ -36,6 +36,35 @@ export interface LoopArgs {
   stop: Int32Array;
   /** Counters of this queue start at ctr[q * CTR_STRIDE]. */
   ctr: Float64Array;
+  /** testpmd --tx-first: send this many 64-byte frames on each port before forwarding, so two
+   *  ports wired to each other have traffic to forward (default 0). */
+  txFirst?: number;
+}
+
+/** A 64-byte broadcast frame (ethertype 0x88b5, local experimental) into buffer h. */
+function fillFrame(pool: PoolView, h: number, seq: number): void {
+  pool.reset(h);
+  const o = pool.dataOffset(h);
+  const u8 = pool.u8;
+  u8.fill(0xff, o, o + 6);
+  u8.set([0x02, 0x52, 0x57, 0x00, 0x00, 0x01, 0x88, 0xb5], o + 6);
+  for (let i = 14; i < 64; i++) u8[o + i] = (seq + i) & 0xff;
+  pool.setDataLen(h, 64);
+}
+
+/** Sends n generated frames on queue q of `to`; returns how many were accepted. */
+export function txFirst(to: Port, q: number, n: number): number {
+  const hs = new Uint32Array(n);
+  const got = to.pool.allocBurst(hs, n);
+  for (let k = 0; k < got; k++) fillFrame(to.pool, hs[k]!, k);
+  let sent = 0;
+  for (let tries = 0; sent < got && tries < 1000; tries++) {
+    const m = to.txBurst(q, hs.subarray(sent), got - sent);
+    if (m === 0) to.waitTx(q, 1);
+    sent += m;
+  }
+  if (sent < got) to.pool.freeBurst(hs, got - sent, sent);
+  return sent;
 }
 
 export function forwardLoop(x: LoopArgs): void {
@@ -44,6 +73,10 @@ export function forwardLoop(x: LoopArgs): void {
   const hs = new Uint32Array(burst);
   const c = q * CTR_STRIDE;
   let empty = 0;
+  if (x.txFirst) {
+    txFirst(a, q, x.txFirst);
+    txFirst(b, q, x.txFirst);
+  }
   // one direction: rx on `from`, tx on `to`; returns packets received
   const step = (from: Port, to: Port): number => {
     const n = from.rxBurst(q, hs, burst);

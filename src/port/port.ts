@@ -42,6 +42,21 @@ export interface PortInfo {
   mtu: number;
 }
 
+export interface VirtioPortInfo {
+  bdf: string;
+  route: string;
+  transport: string;
+  features: string;
+  mac: string;
+  linkUp: boolean;
+  ipackets: number;
+  opackets: number;
+  ierrors: number;
+  oerrors: number;
+  rxNombuf: number;
+  badUsed: number;
+}
+
 export interface QueueStats {
   ipackets: number;
   ibytes: number;
@@ -94,7 +109,10 @@ export class Port {
     this.b = makeBackend(this);
   }
 
-  /** Opens a port from a spec string: null:size=64, ring:NAME, pcap:rx=in.pcap,tx=out.pcap,loop=1. */
+  /**
+   * Opens a port from a spec string: null:size=64, ring:NAME, pcap:rx=in.pcap,tx=out.pcap,loop=1,
+   * virtio:0000:00:10.0[,transport=legacy] (a virtio-net function bound with `ringway bind`).
+   */
   static open(spec: string, opts: PortOptions): Port {
     if (typeof spec !== 'string') throw invalid('port spec must be a string such as null:size=64');
     const poolId = typeof opts.pool === 'number' ? opts.pool : opts.pool.id;
@@ -168,6 +186,14 @@ export class Port {
     };
   }
 
+  /** virtio ports: route, transport, negotiated features, live link state and driver counters
+   *  (including badUsed, used-ring entries rejected). Takes the port's lock: not for the hot path. */
+  virtioInfo(): VirtioPortInfo {
+    this.check();
+    if (this.kind !== 'virtio') throw invalid(`port ${this.desc.spec} is not a virtio port`);
+    return native.portVirtioInfo(this.id);
+  }
+
   stats(): PortStats {
     this.check();
     const queues: QueueStats[] = [];
@@ -226,6 +252,7 @@ function makeBackend(p: Port): Backend {
     case 'ring':
       return new RingBackend(p, p.desc.ringRegion!, p.desc.ringEnd!);
     case 'pcap':
+    case 'virtio':
       return new NativeBackend(p);
     default:
       throw new RingwayError(Codes.UNSUPPORTED, `port kind '${p.kind}' has no backend in this build`);

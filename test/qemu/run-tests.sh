@@ -3,13 +3,16 @@
 #
 #   test/qemu/run-tests.sh [vfio] [uio] [uio-legacy]     (default: all three)
 #
-# Builds the guest (kernel via apt-get download + busybox initramfs) and the guest-side test
-# binary (crates/core/examples/virtio_smoke.rs), boots one guest per route with the cross
-# topology (2 NICs ours, 2 NICs the guest kernel's) and prints the guest's CASE lines:
+# Builds the guest (kernel via apt-get download + busybox initramfs), boots one guest per route
+# with the cross topology (2 NICs ours, 2 NICs the guest kernel's) and prints the guest's CASE
+# lines:
 #   PASS|FAIL <route>/<case> <ms>
+# The default suite (guest/cases.sh) runs Node and our addon in the guest: the `ringway` CLI and
+# the TS API from this tree's dist/ (built here with `npm run build` if missing). SUITE=rust runs
+# the older Rust-binary suite instead (guest/rust-cases.sh, crates/core/examples/virtio_smoke.rs).
 # Exit status: non-zero when any case fails or a guest does not finish.
 # Env: RINGWAY_QEMU_LAB (lab dir, default test/qemu/lab), CARGO_TARGET_DIR, COUNT (frames per
-# direction, 1000), TIMEOUT (s per boot, 300).
+# direction, 1000), TIMEOUT (s per boot, 300), SUITE (node | rust).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -21,9 +24,20 @@ fi
 ROUTES=("$@"); [ ${#ROUTES[@]} = 0 ] && ROUTES=(vfio uio uio-legacy)
 T0=$SECONDS
 [ -f "$LAB/initramfs.cpio.gz" ] || "$HERE/build-guest.sh" || exit 1
-TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
-(cd "$ROOT" && CARGO_TARGET_DIR=$TARGET cargo build --release -q -p ringway-core --example virtio_smoke) || exit 1
-BIN=$TARGET/release/examples/virtio_smoke
+SUITE=${SUITE:-node}
+if [ "$SUITE" = rust ]; then
+  TARGET=${CARGO_TARGET_DIR:-$ROOT/target}
+  (cd "$ROOT" && CARGO_TARGET_DIR=$TARGET cargo build --release -q -p ringway-core --example virtio_smoke) || exit 1
+  BIN=$TARGET/release/examples/virtio_smoke
+  SCRIPT=$HERE/guest/rust-cases.sh
+else
+  # the guest runs the host's node on this tree (9p, read-only): it must be built here
+  if [ ! -f "$ROOT/dist/src/cli/ringway.js" ] || ! ls "$ROOT"/native/*.node > /dev/null 2>&1; then
+    (cd "$ROOT" && npm run build > /dev/null) || exit 1
+  fi
+  BIN=$(command -v node) || { echo "FAIL: node not on PATH"; exit 1; }
+  SCRIPT=$HERE/guest/cases.sh
+fi
 fail=0
 for r in "${ROUTES[@]}"; do
   case $r in
@@ -33,8 +47,8 @@ for r in "${ROUTES[@]}"; do
     *) echo "unknown route $r"; exit 2 ;;
   esac
   NICS=$nics TOPO=cross QUEUES=$q TIMEOUT=${TIMEOUT:-300} NAME=tests-$r \
-    APPEND="ringway.bin=$BIN ringway.route=$r ringway.count=${COUNT:-1000} $extra" \
-    "$HERE/boot.sh" "$HERE/guest/cases.sh" > /dev/null
+    APPEND="ringway.bin=$BIN ringway.node=$BIN ringway.route=$r ringway.count=${COUNT:-1000} $extra" \
+    "$HERE/boot.sh" "$SCRIPT" > /dev/null
   rc=$?
   log=$LAB/out/tests-$r.log
   grep -a '] CASE ' "$log" | sed 's/.*] CASE \([^ ]*\) \([A-Z]*\) \(.*\)/\2 \1 \3/'

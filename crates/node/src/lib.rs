@@ -3,6 +3,7 @@
 #![deny(clippy::all)]
 mod errors;
 mod memory;
+mod pci;
 mod ports;
 mod registry;
 mod rings;

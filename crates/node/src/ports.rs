@@ -1,10 +1,9 @@
 //! Ports: open/close by spec, and the per-burst entry points of natively driven ports.
-use crate::errors::{closed, invalid, to_js, IntoJs};
+use crate::errors::{closed, invalid, IntoJs};
 use crate::registry::{self, Obj, PortEntry};
 use napi_derive::napi;
-use ringway_core::error::Error as CoreError;
 use ringway_core::port::layout::*;
-use ringway_core::port::{self, pcap::PcapPort, ringpair, NativePort, PortBlock, PortSpec};
+use ringway_core::port::{self, pcap::PcapPort, ringpair, virtio::VirtioPort, NativePort, PortBlock, PortSpec};
 use std::sync::Arc;
 
 #[napi(object)]
@@ -41,7 +40,7 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
         PortSpec::Null { size, mac } => {
             out.kind = "null".into();
             out.size = Some(size as u32);
-            PortEntry { block: Arc::new(PortBlock::create(PORT_KIND_NULL, nq, mac, pool_id).js()?), native: None, ring: None }
+            PortEntry { block: Arc::new(PortBlock::create(PORT_KIND_NULL, nq, mac, pool_id).js()?), native: None, ring: None, virtio: None }
         }
         PortSpec::Ring { name } => {
             let (region, end) = ringpair::open(&name, queues as u16, pool_id).js()?;
@@ -51,7 +50,7 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
             out.ring_name = Some(name.clone());
             let mac = [0x02, 0x52, 0x49, 0x4e, 0x47, end as u8];
             let block = Arc::new(PortBlock::create(PORT_KIND_RING, nq, mac, pool_id).js()?);
-            PortEntry { block, native: None, ring: Some((name, end)) }
+            PortEntry { block, native: None, ring: Some((name, end)), virtio: None }
         }
         PortSpec::Pcap { rx, tx, repeat } => {
             if queues != 1 {
@@ -61,12 +60,13 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
             let block = Arc::new(PortBlock::create(PORT_KIND_PCAP, 1, [0x02, 0x50, 0x43, 0x41, 0x50, 0x01], pool_id).js()?);
             let id_hint = 0;
             let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), id_hint).js()?;
-            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None }
+            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
         }
-        PortSpec::Virtio { bdf } => {
-            return Err(to_js(CoreError::Unsupported(format!(
-                "port 'virtio:{bdf}': the virtio-net driver is not wired into ports in this build"
-            ))))
+        PortSpec::Virtio { bdf, transport } => {
+            out.kind = "virtio".into();
+            let block = Arc::new(PortBlock::create(PORT_KIND_VIRTIO, nq, [0; 6], pool_id).js()?);
+            let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone()).js()?);
+            PortEntry { block, native: Some(v.clone() as Arc<dyn NativePort>), ring: None, virtio: Some(v) }
         }
     };
     out.id = registry::insert(Obj::Port(Arc::new(entry)));
@@ -145,4 +145,55 @@ impl NativePortHandle {
         let n = (n as usize).min(x.len());
         self.native.tx_burst(q as u16, &x[..n]) as u32
     }
+}
+
+#[napi(object)]
+pub struct VirtioPortInfo {
+    pub bdf: String,
+    /// "vfio" or "uio"
+    pub route: String,
+    /// "modern" or "legacy"
+    pub transport: String,
+    /// negotiated feature bits, hex
+    pub features: String,
+    pub mac: String,
+    pub link_up: bool,
+    /// driver totals over all queues (the block's per-queue counters plus bad_used)
+    pub ipackets: f64,
+    pub opackets: f64,
+    pub ierrors: f64,
+    pub oerrors: f64,
+    pub rx_nombuf: f64,
+    /// used-ring entries the device wrote and we rejected (bad id or length)
+    pub bad_used: f64,
+}
+
+/// virtio ports: driver-level facts (route, transport, features, bad_used) the shared block has no
+/// field for. Not for the hot path (takes the port's lock; re-reads the link state).
+#[napi]
+pub fn port_virtio_info(id: u32) -> napi::Result<VirtioPortInfo> {
+    let e = entry(id)?;
+    let v = e.virtio.as_ref().ok_or_else(|| invalid(format!("port {id} is not a virtio port")))?;
+    let link_up = v.refresh_link().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
+    let s = v.driver_stats().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
+    let mac = {
+        let r = e.block.region().as_ptr();
+        // SAFETY: 6 bytes at PORT_OFF_MAC lie inside the block header.
+        let m = unsafe { std::slice::from_raw_parts(r.add(PORT_OFF_MAC), 6) };
+        m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+    };
+    Ok(VirtioPortInfo {
+        bdf: v.bdf().to_string(),
+        route: format!("{:?}", v.route()).to_lowercase(),
+        transport: v.transport().to_string(),
+        features: format!("{:#x}", v.features()),
+        mac,
+        link_up,
+        ipackets: s.ipackets as f64,
+        opackets: s.opackets as f64,
+        ierrors: s.ierrors as f64,
+        oerrors: s.oerrors as f64,
+        rx_nombuf: s.rx_nombuf as f64,
+        bad_used: s.bad_used as f64,
+    })
 }

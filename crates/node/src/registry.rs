@@ -10,6 +10,8 @@ pub struct PortEntry {
     pub native: Option<Arc<dyn ringway_core::port::NativePort>>,
     /// ring ports: (pair name, end)
     pub ring: Option<(String, usize)>,
+    /// virtio ports: the driver-side object (info, driver counters)
+    pub virtio: Option<Arc<ringway_core::port::virtio::VirtioPort>>,
 }
 
 #[derive(Clone)]

@@ -1,6 +1,7 @@
 //! Packet memory: shareable regions (memfd, hugepages or locked pages), their device addresses,
 //! and the futex used as a doorbell between threads that map the same region at different addresses.
 pub mod futex;
+pub mod hugepages;
 pub mod iova;
 pub mod region;
 

@@ -2,6 +2,7 @@
 //! Nothing here knows about virtio; `bind` decides *how* (vfio or uio) a device is reached.
 pub mod bar;
 pub mod config;
+pub mod devbind;
 pub mod sysfs;
 
 use crate::error::{Error, Result};

@@ -10,6 +10,7 @@ pub mod pcap;
 pub mod ringpair;
 pub mod shared;
 pub mod spec;
+pub mod virtio;
 
 pub use shared::PortBlock;
 pub use spec::{parse, PortSpec};

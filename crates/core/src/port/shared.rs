@@ -63,6 +63,12 @@ impl PortBlock {
         }
     }
 
+    /// Overwrites a counter with a total kept elsewhere (drivers that count themselves).
+    pub fn set(&self, q: u16, off: usize, v: u64) {
+        // Relaxed: as in add().
+        self.counter(q, off).store((v as f64).to_bits(), Relaxed);
+    }
+
     pub fn get(&self, q: u16, off: usize) -> f64 {
         f64::from_bits(self.counter(q, off).load(Relaxed))
     }

@@ -4,7 +4,7 @@
 //! null:size=64[,mac=02:00:00:00:00:01]   packets of a set size, as fast as asked (net_null)
 //! ring:NAME                              one end of a named in-memory port pair (net_ring)
 //! pcap:rx=in.pcap[,tx=out.pcap][,loop=1] replay a capture / write one (net_pcap)
-//! virtio:0000:00:10.0                    a virtio-net PCI function bound to vfio-pci or uio_pci_generic
+//! virtio:0000:00:10.0[,transport=legacy] a virtio-net PCI function bound to vfio-pci or uio_pci_generic
 //! af_xdp:IFACE  af_packet:IFACE  tap:NAME  kernel-interface ports (not built yet: clear error)
 //! ```
 use crate::error::{Error, Result};
@@ -15,7 +15,8 @@ pub enum PortSpec {
     Null { size: u16, mac: [u8; 6] },
     Ring { name: String },
     Pcap { rx: Option<PathBuf>, tx: Option<PathBuf>, repeat: bool },
-    Virtio { bdf: String },
+    /// transport: None = modern when offered, else legacy; Some("modern" | "legacy") forces one
+    Virtio { bdf: String, transport: Option<String> },
 }
 
 fn bad(spec: &str, why: impl std::fmt::Display) -> Error {
@@ -107,7 +108,17 @@ pub fn parse(spec: &str) -> Result<PortSpec> {
             }
             Ok(PortSpec::Pcap { rx, tx, repeat })
         }
-        "virtio" => Ok(PortSpec::Virtio { bdf: parse_bdf(args)? }),
+        "virtio" => {
+            let (bdf, rest) = args.split_once(',').unwrap_or((args, ""));
+            let mut transport = None;
+            for (k, v) in kv(spec, rest)? {
+                match (k, v) {
+                    ("transport", "modern" | "legacy") => transport = Some(v.to_string()),
+                    _ => return Err(bad(spec, format!("virtio ports take transport=modern|legacy, not '{k}={v}'"))),
+                }
+            }
+            Ok(PortSpec::Virtio { bdf: parse_bdf(bdf)?, transport })
+        }
         "af_xdp" | "af_packet" | "tap" => Err(Error::Unsupported(format!(
             "port kind '{kind}' in '{spec}' is planned but not built yet; use null, ring, pcap or virtio"
         ))),
@@ -128,7 +139,11 @@ mod tests {
             parse("pcap:rx=in.pcap,tx=/tmp/o.pcap,loop=1").unwrap(),
             PortSpec::Pcap { rx: Some("in.pcap".into()), tx: Some("/tmp/o.pcap".into()), repeat: true }
         );
-        assert_eq!(parse("virtio:0000:00:10.0").unwrap(), PortSpec::Virtio { bdf: "0000:00:10.0".into() });
+        assert_eq!(parse("virtio:0000:00:10.0").unwrap(), PortSpec::Virtio { bdf: "0000:00:10.0".into(), transport: None });
+        assert_eq!(
+            parse("virtio:0000:00:1F.7,transport=legacy").unwrap(),
+            PortSpec::Virtio { bdf: "0000:00:1f.7".into(), transport: Some("legacy".into()) }
+        );
     }
 
     #[test]
@@ -142,6 +157,7 @@ mod tests {
             ("pcap:rx", "not key=value"),
             ("virtio:00:10.0", "bad PCI address '00:10.0'"),
             ("virtio:0000:00:20.0", "bad PCI address"),
+            ("virtio:0000:00:10.0,transport=pci", "transport=modern|legacy"),
             ("bogus:x", "unknown port kind 'bogus'"),
             ("af_xdp:eth0", "not built yet"),
         ] {

@@ -2,12 +2,14 @@
 //! See docs/virtio.md for the map from spec sections to code.
 pub mod buffers;
 pub mod net;
+pub mod pool_dma;
 pub mod spec;
 pub mod transport_legacy;
 pub mod transport_modern;
 pub mod virtqueue;
 
 pub use buffers::{DmaBuffers, DmaPool};
+pub use pool_dma::PoolDma;
 pub use net::{Config, Stats, TransportKind, VirtioNet};
 
 use crate::error::Result;

@@ -1,0 +1,69 @@
+// virtio-qemu: our TS forwarder vs dpdk-testpmd on the same two virtio-net NICs in ONE QEMU TCG
+// guest boot (vIOMMU + vfio-pci, both NICs on one QEMU hub, io forwarding primed with 32 frames
+// per port: testpmd --tx-first / runForwarder txFirst). The guest (test/qemu/guest/bench-node.sh)
+// alternates the two, flipping the order every rep; this host side boots it, parses its BENCH
+// lines and feeds them to the common harness, whose JSON is the last stdout line.
+// TCG emulates the NICs in software, so the numbers are emulator-bound: compare the two sides,
+// not against hardware. Env: BENCH_REPS (5), BENCH_SECONDS (5 per run).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { resolveReps, runBench } from './lib/harness.js';
+import { findOnPath } from '../test/lib/skip.js';
+
+export const description = 'virtio-net in a QEMU guest (vIOMMU+vfio), io fwd --tx-first: ours (TS) vs dpdk-testpmd (kpps)';
+
+const qemuDir = fileURLToPath(new URL('../../test/qemu/', import.meta.url));
+
+/** BENCH lines of the guest log, per side, in rep order. */
+export function parseGuest(log: string): { ours: number[]; theirs: number[] } {
+  const out = { ours: [] as number[], theirs: [] as number[] };
+  for (const m of log.matchAll(/BENCH rep=(\d+) who=(ours|testpmd) kpps=([0-9.]+)/g)) {
+    if (m[1] === '0') continue; // warm-up rep
+    (m[2] === 'ours' ? out.ours : out.theirs).push(Number(m[3]));
+  }
+  return out;
+}
+
+export default async function main(): Promise<unknown> {
+  if (!findOnPath('qemu-system-x86_64')) throw new Error('qemu-system-x86_64 missing; install with: apt-get install -y qemu-system-x86 busybox-static kmod cpio');
+  const reps = resolveReps();
+  const secs = Number(process.env['BENCH_SECONDS'] ?? 5);
+  if (!Number.isInteger(secs) || secs < 1) throw new Error('BENCH_SECONDS must be a positive integer');
+  // both sides on the same memory: 'nohuge' (default: testpmd --no-huge, our pool on 4 KiB pages)
+  // or 'huge' (hugepages reserved in the guest for both); env BENCH_MEMORY
+  const memory = process.env['BENCH_MEMORY'] ?? 'nohuge';
+  if (!['huge', 'nohuge'].includes(memory)) throw new Error('BENCH_MEMORY must be huge or nohuge');
+  const lab = process.env['RINGWAY_QEMU_LAB'] ?? `${qemuDir}lab`;
+  if (!existsSync(`${lab}/initramfs.cpio.gz`)) {
+    const b = spawnSync('bash', [`${qemuDir}build-guest.sh`], { stdio: 'inherit' });
+    if (b.status !== 0) throw new Error('test/qemu/build-guest.sh failed');
+  }
+  console.log(`[virtio-qemu] booting one guest: ${reps} reps x (testpmd + ours), ${secs} s each`);
+  const r = spawnSync('bash', [`${qemuDir}boot.sh`, `${qemuDir}guest/bench-node.sh`], {
+    env: {
+      ...process.env, NICS: 'viommu', TOPO: 'pair', NAME: 'bench-node', TIMEOUT: String((reps + 1) * (2 * secs + 50) + 120),
+      APPEND: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs} ringway.memory=${memory}`,
+    },
+    encoding: 'utf8',
+  });
+  const log = readFileSync(`${lab}/out/bench-node.log`, 'utf8');
+  for (const l of log.split(/\r?\n/)) if (/BENCH|ours per second|error/.test(l)) console.log(l.replace(/^\[[ 0-9.]*\] /, ''));
+  if (r.status !== 0) throw new Error(`guest benchmark failed (boot.sh status ${r.status}); log: ${lab}/out/bench-node.log`);
+  const got = parseGuest(log);
+  if (got.ours.length !== reps || got.theirs.length !== reps) {
+    throw new Error(`expected ${reps} runs per side, got ours ${got.ours.length}, testpmd ${got.theirs.length}`);
+  }
+  // Hand the guest's samples to the harness in the order it measured them (it alternates the
+  // same way), so the JSON, medians and noise line are the common ones.
+  let io = 0, it = 0;
+  return runBench({
+    name: 'virtio-qemu',
+    unit: 'kpps',
+    peer: 'dpdk-testpmd io fwd --tx-first, 2 virtio-net (QEMU TCG, vIOMMU + vfio-pci, one hub), 1 forwarding lcore',
+    reps,
+    ours: async () => got.ours[io++]!,
+    theirs: async () => got.theirs[it++]!,
+    context: () => ({ seconds: secs, burst: 32, txFirst: 32, memory: memory === 'huge' ? '2 MiB hugepages (both)' : '4 KiB pages (testpmd --no-huge, ours no hugepages)', guest: 'TCG 2 vCPU' }),
+  });
+}

@@ -1,0 +1,248 @@
+//! virtio port: a `VirtioNet` driver on the core mempool (`PoolDma`), behind the `NativePort`
+//! trait. Counters are mirrored into the port's shared block after each burst (absolute values:
+//! the driver keeps the totals), so JS reads them without crossing N-API.
+//!
+//! Locking: the driver's bursts take `&mut self`, so the port holds it in one mutex taken with
+//! `try_lock` on the hot path: a burst that finds another thread inside returns 0 (nothing
+//! received / nothing accepted) instead of blocking. One thread per port, as the forwarder runs
+//! today, never contends; several queues on several threads work but serialize (a per-queue split
+//! of the driver is future work, see docs/virtio.md).
+use super::layout::*;
+use super::{NativePort, PortBlock};
+use crate::bind::{self, Route};
+use crate::error::{Error, Result};
+use crate::mempool::Pool;
+use crate::pci::Bdf;
+use crate::virtio::pool_dma::PoolDma;
+use crate::virtio::{Config, Stats, TransportKind, VirtioNet};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+/// Test-only fault injection, read once at port open: `RINGWAY_TEST_BAD_USED_LEN=BDF=N` makes the
+/// first N receive completions of that NIC look longer than the buffer offered (a broken or
+/// malicious device), to exercise the used-ring validation end to end. Never set it in production.
+pub const ENV_BAD_USED_LEN: &str = "RINGWAY_TEST_BAD_USED_LEN";
+
+pub struct VirtioPort {
+    block: Arc<PortBlock>,
+    /// the same pool the driver allocates from: validates handles arriving from JS
+    pool: Arc<Pool>,
+    bdf: String,
+    route: Route,
+    transport: &'static str,
+    features: u64,
+    dev: Mutex<Option<VirtioNet<PoolDma>>>,
+    /// per queue: foreign handles refused on TX (counted into oerrors)
+    foreign: Vec<AtomicU64>,
+}
+
+fn injected(bdf: &str) -> u32 {
+    let Ok(v) = std::env::var(ENV_BAD_USED_LEN) else { return 0 };
+    v.split(',')
+        .filter_map(|kv| kv.rsplit_once('='))
+        .find(|(b, _)| b.eq_ignore_ascii_case(bdf))
+        .and_then(|(_, n)| n.parse().ok())
+        .unwrap_or(0)
+}
+
+impl VirtioPort {
+    /// `transport`: None = modern when offered, else legacy; Some("modern"|"legacy") forces one.
+    pub fn open(bdf: &str, transport: Option<&str>, pool: Arc<Pool>, block: Arc<PortBlock>) -> Result<VirtioPort> {
+        let b: Bdf = bdf.parse()?;
+        // The route decides how buffers are addressed; it also gives the "run ringway bind" error.
+        let route = bind::route(b)?;
+        let bufs = PoolDma::new(pool.clone(), route)?;
+        let nq = block.n_queues();
+        let cfg = Config {
+            queue_pairs: nq as u16,
+            transport: match transport {
+                Some("legacy") => TransportKind::Legacy,
+                Some("modern") => TransportKind::Modern,
+                _ => TransportKind::Auto,
+            },
+            ..Config::default()
+        };
+        let mut dev = VirtioNet::open(bdf, &cfg, bufs)?;
+        if (dev.queue_pairs() as usize) < nq {
+            let have = dev.queue_pairs();
+            dev.close();
+            return Err(Error::InvalidArgument(format!(
+                "port 'virtio:{bdf}': the device gives {have} queue pair(s), {nq} were asked for; open it with queues: {have}"
+            )));
+        }
+        let n = injected(bdf);
+        if n > 0 {
+            dev.inject_bad_used_len(0, n);
+        }
+        block.set_mac(dev.mac());
+        block.set_link(dev.link_up(), 0);
+        Ok(VirtioPort {
+            block,
+            pool,
+            bdf: bdf.to_string(),
+            route,
+            transport: dev.transport_name(),
+            features: dev.features(),
+            dev: Mutex::new(Some(dev)),
+            foreign: (0..nq).map(|_| AtomicU64::new(0)).collect(),
+        })
+    }
+
+    pub fn bdf(&self) -> &str {
+        &self.bdf
+    }
+    pub fn route(&self) -> Route {
+        self.route
+    }
+    pub fn transport(&self) -> &'static str {
+        self.transport
+    }
+    pub fn features(&self) -> u64 {
+        self.features
+    }
+
+    /// Driver totals (including `bad_used`), summed over queues; None once closed.
+    pub fn driver_stats(&self) -> Option<Stats> {
+        let g = self.dev.lock().ok()?;
+        g.as_ref().map(|d| d.stats())
+    }
+
+    /// Re-reads the link state (§5.1.4 status) into the block.
+    pub fn refresh_link(&self) -> Option<bool> {
+        let g = self.dev.lock().ok()?;
+        let up = g.as_ref()?.link_up();
+        self.block.set_link(up, 0);
+        Some(up)
+    }
+
+    fn mirror_rx(&self, q: u16, s: &Stats) {
+        let b = &self.block;
+        b.set(q, PORT_Q_IPACKETS, s.ipackets);
+        b.set(q, PORT_Q_IBYTES, s.ibytes);
+        b.set(q, PORT_Q_IERRORS, s.ierrors);
+        b.set(q, PORT_Q_IMISSED, s.imissed);
+        b.set(q, PORT_Q_RX_NOMBUF, s.rx_nombuf);
+    }
+
+    fn mirror_tx(&self, q: u16, s: &Stats) {
+        let b = &self.block;
+        b.set(q, PORT_Q_OPACKETS, s.opackets);
+        b.set(q, PORT_Q_OBYTES, s.obytes);
+        b.set(q, PORT_Q_OERRORS, s.oerrors);
+    }
+}
+
+/// Handles per chunk when filtering foreign handles out of a TX burst (stack array, no allocation).
+const CHUNK: usize = 256;
+
+/// Sends the valid handles of `pkts` in order through `send` (which returns how many it accepted)
+/// and skips foreign ones. Returns (handles of `pkts` consumed, foreign handles among them): when
+/// `send` accepts fewer than offered, the caller keeps everything from the first unsent valid
+/// handle on, DPDK-style; foreign handles before that point count as consumed.
+fn send_valid(pkts: &[u32], valid: impl Fn(u32) -> bool, mut send: impl FnMut(&[u32]) -> usize) -> (usize, u64) {
+    let (mut done, mut foreign) = (0, 0u64);
+    let mut ok = [0u32; CHUNK];
+    while done < pkts.len() {
+        let (mut n, mut i, mut f) = (0, done, 0u64);
+        while i < pkts.len() && n < CHUNK {
+            if valid(pkts[i]) {
+                ok[n] = pkts[i];
+                n += 1;
+            } else {
+                f += 1;
+            }
+            i += 1;
+        }
+        let sent = if n > 0 { send(&ok[..n]) } else { 0 };
+        if sent < n {
+            let (mut seen, mut f) = (0, 0u64);
+            for (k, &h) in pkts.iter().enumerate().take(i).skip(done) {
+                if valid(h) {
+                    if seen == sent {
+                        done = k;
+                        break;
+                    }
+                    seen += 1;
+                } else {
+                    f += 1;
+                }
+            }
+            return (done, foreign + f);
+        }
+        foreign += f;
+        done = i;
+    }
+    (done, foreign)
+}
+
+impl NativePort for VirtioPort {
+    fn rx_burst(&self, q: u16, out: &mut [u32]) -> usize {
+        let Ok(mut g) = self.dev.try_lock() else { return 0 };
+        let Some(dev) = g.as_mut() else { return 0 };
+        if q >= dev.queue_pairs() {
+            return 0;
+        }
+        let n = dev.rx_burst(q, out);
+        self.mirror_rx(q, &dev.queue_stats(q));
+        n
+    }
+
+    fn tx_burst(&self, q: u16, pkts: &[u32]) -> usize {
+        let Ok(mut g) = self.dev.try_lock() else { return 0 };
+        let Some(dev) = g.as_mut() else { return 0 };
+        if q >= dev.queue_pairs() {
+            return 0;
+        }
+        // Handles come from JS: a foreign one must never reach the driver (it would panic in
+        // DmaBuffers::virt). Count it as an output error and consume it, as pcap ports do.
+        let (done, foreign) = send_valid(pkts, |h| self.pool.valid(h), |ok| dev.tx_burst(q, ok));
+        let mut s = dev.queue_stats(q);
+        if foreign > 0 {
+            // Relaxed: only this queue's thread writes it (the port contract).
+            let c = &self.foreign[q as usize];
+            c.store(c.load(Relaxed) + foreign, Relaxed);
+        }
+        s.oerrors += self.foreign[q as usize].load(Relaxed);
+        self.mirror_tx(q, &s);
+        done
+    }
+
+    fn close(&self) -> Result<()> {
+        let dev = self.dev.lock().map(|mut g| g.take()).unwrap_or_else(|e| e.into_inner().take());
+        if let Some(mut d) = dev {
+            // §2.4 reset first (the device stops DMA), then every posted buffer comes back.
+            d.close();
+            d.pool_mut().flush();
+            self.block.set_link(false, 0);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::send_valid;
+
+    #[test]
+    fn foreign_handles_are_skipped_and_partial_sends_leave_the_rest_to_the_caller() {
+        let valid = |h: u32| h < 1000;
+        let mut got = Vec::new();
+        // all accepted: foreign ones counted, order kept
+        let r = send_valid(&[1, 5000, 2, 3, 7000], valid, |ok| { got.extend_from_slice(ok); ok.len() });
+        assert_eq!(r, (5, 2));
+        assert_eq!(got, [1, 2, 3]);
+        // ring takes 2 of 3 valid ones: consumed up to (not including) the unsent valid handle 3
+        got.clear();
+        let r = send_valid(&[1, 5000, 2, 6000, 3, 4], valid, |ok| { got.extend_from_slice(&ok[..2]); 2 });
+        assert_eq!(r, (4, 2), "1, 5000, 2, 6000 consumed; 3 and 4 stay the caller's");
+        // ring full from the start
+        assert_eq!(send_valid(&[9000, 1, 2], valid, |_| 0), (1, 1));
+        // only foreign handles: all consumed, nothing sent
+        assert_eq!(send_valid(&[9000, 9001], valid, |_| panic!("nothing valid to send")), (2, 2));
+        // more than one chunk
+        let many: Vec<u32> = (0..600).map(|i| if i % 3 == 0 { 5000 } else { i % 1000 }).collect();
+        let mut sent = 0;
+        assert_eq!(send_valid(&many, valid, |ok| { sent += ok.len(); ok.len() }), (600, 200));
+        assert_eq!(sent, 400);
+    }
+}
