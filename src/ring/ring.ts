@@ -86,7 +86,7 @@ export class Ring {
   }
 
   private pickFast(n: number): void {
-    if (this.fastN === 0 && n >= 8 && n <= 1024 && this.capacity <= 16384) this.fastN = n;
+    if (n <= 1024 && this.capacity <= 16384) this.fastN = n;
   }
 
   // ---------------------------------------------------------------- single producer
@@ -96,7 +96,7 @@ export class Ring {
   }
 
   enqueueSpAt(src: Uint32Array, at: number, n: number, bulk = false): number {
-    if (this.fastN === 0) this.pickFast(n);
+    if (this.fastN === 0 && n >= 8) this.pickFast(n);
     const i32 = this.i32, h = this.h;
     const head = i32[h + PROD_HEAD]!; // only this producer writes it
     let free = (this.capacity + this.consTailSeen - head) | 0;
@@ -133,7 +133,7 @@ export class Ring {
   }
 
   dequeueScAt(dst: Uint32Array, at: number, n: number, bulk = false): number {
-    if (this.fastN === 0) this.pickFast(n);
+    if (this.fastN === 0 && n >= 8) this.pickFast(n);
     const i32 = this.i32, h = this.h;
     const head = i32[h + CONS_HEAD]!; // only this consumer writes it
     let avail = (this.prodTailSeen - head) | 0;
