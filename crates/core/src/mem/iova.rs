@@ -2,8 +2,8 @@
 //!
 //! Without an IOMMU (uio_pci_generic, vfio no-IOMMU) a device needs physical addresses, which the
 //! kernel reveals in /proc/self/pagemap (bits 0-54 = PFN, bit 63 = present; PFNs read as 0 without
-//! CAP_SYS_ADMIN). With vfio and an IOMMU the IOVA is whatever we map with VFIO_IOMMU_MAP_DMA; we
-//! map each region at IOVA = its primary virtual address (what DPDK calls IOVA-as-VA).
+//! CAP_SYS_ADMIN). With vfio and an IOMMU the IOVA is whatever we map with VFIO_IOMMU_MAP_DMA
+//! (bind/dma.rs allocates IOVA ranges from 4 GiB up: IOVA = VA does not fit a 39-bit vIOMMU).
 use crate::error::{Error, Result};
 use std::io::{Read, Seek, SeekFrom};
 
