@@ -89,10 +89,7 @@ pub fn unmap_view(ab: ArrayBuffer) -> napi::Result<()> {
 }
 
 fn pool(id: u32) -> napi::Result<std::sync::Arc<Pool>> {
-    match registry::get(id) {
-        Some(Obj::Pool(p)) => Ok(p),
-        _ => Err(closed(&format!("pool {id}"))),
-    }
+    registry::pool(id, "")
 }
 
 #[napi(object)]

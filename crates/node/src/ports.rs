@@ -25,10 +25,7 @@ pub struct PortOpened {
 #[napi]
 pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOpened> {
     let parsed = port::parse(&spec).js()?;
-    let pool = match registry::get(pool_id) {
-        Some(Obj::Pool(p)) => p,
-        _ => return Err(closed(&format!("pool {pool_id} (given to port '{spec}')"))),
-    };
+    let pool = registry::pool(pool_id, &format!(" (given to port '{spec}')"))?;
     if queues == 0 || queues as usize > PORT_MAX_QUEUES {
         return Err(invalid(format!("port '{spec}': {queues} queues; use 1 to {PORT_MAX_QUEUES}")));
     }
@@ -73,12 +70,6 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
     Ok(out)
 }
 
-fn entry(id: u32) -> napi::Result<Arc<PortEntry>> {
-    match registry::get(id) {
-        Some(Obj::Port(p)) => Ok(p),
-        _ => Err(closed(&format!("port {id}"))),
-    }
-}
 
 #[napi(object)]
 pub struct PortClosed {
@@ -116,7 +107,7 @@ pub struct NativePortHandle {
 impl NativePortHandle {
     #[napi(factory)]
     pub fn attach(id: u32) -> napi::Result<NativePortHandle> {
-        let entry = entry(id)?;
+        let entry = registry::port(id)?;
         let native = entry.native.clone().ok_or_else(|| invalid(format!("port {id} is not natively driven")))?;
         Ok(NativePortHandle { entry, native })
     }
@@ -172,7 +163,7 @@ pub struct VirtioPortInfo {
 /// field for. Not for the hot path (takes the port's lock; re-reads the link state).
 #[napi]
 pub fn port_virtio_info(id: u32) -> napi::Result<VirtioPortInfo> {
-    let e = entry(id)?;
+    let e = registry::port(id)?;
     let v = e.virtio.as_ref().ok_or_else(|| invalid(format!("port {id} is not a virtio port")))?;
     let link_up = v.refresh_link().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
     let s = v.driver_stats().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;

@@ -56,3 +56,19 @@ pub fn get(id: u32) -> Option<Obj> {
 pub fn remove(id: u32) -> Option<Obj> {
     table().lock().unwrap().objs.remove(&id)
 }
+
+/// The pool with this id, or ERR_RINGWAY_CLOSED naming it (`what` says who asked).
+pub fn pool(id: u32, what: &str) -> napi::Result<Arc<Pool>> {
+    match get(id) {
+        Some(Obj::Pool(p)) => Ok(p),
+        _ => Err(crate::errors::closed(&format!("pool {id}{what}"))),
+    }
+}
+
+/// The port with this id, or ERR_RINGWAY_CLOSED.
+pub fn port(id: u32) -> napi::Result<Arc<PortEntry>> {
+    match get(id) {
+        Some(Obj::Port(p)) => Ok(p),
+        _ => Err(crate::errors::closed(&format!("port {id}"))),
+    }
+}
