@@ -1,6 +1,6 @@
 // Decrement the IPv4 TTL of every packet of a capture, in a worker thread, in place.
 // usage: node dist/examples/ttl.js in.pcap out.pcap
-import { Pool, Port, PoolView } from '../src/index.js';
+import { Pool, Port } from '../src/index.js';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 
 if (isMainThread) {
@@ -32,6 +32,5 @@ if (isMainThread) {
     idle = n === 0 ? idle + 1 : 0;
     if (n === 0) rx.waitRx(0, 1); // idle: sleep instead of spinning
   }
-  rx.close(); tx.close();
-  PoolView.closeThreadViews(); // this thread's pool cache back to the shared ring
+  rx.close(); tx.close(); // the thread's pool cache goes back to the shared ring
 }

@@ -1,7 +1,7 @@
 // The forwarder (testpmd / ixy-fwd): two ports, one worker thread per queue, io or macswap,
 // per-second Mpps per queue, clean stop with totals and every buffer back in the pool.
 import { Worker } from 'node:worker_threads';
-import { Pool, PoolView } from '../memory/pool.js';
+import { Pool } from '../memory/pool.js';
 import { Port, type PortStats, type VirtioPortInfo } from '../port/port.js';
 import { Codes, RingwayError, invalid } from '../errors.js';
 import { CTR_DROPPED, CTR_FORWARDED, CTR_STRIDE, type FwdMode } from './loop.js';
@@ -122,7 +122,6 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     for (const d of dead) if (slots[d.q] !== undefined) pool.reclaimUser(slots[d.q]!);
     if (dead.length) {
       for (const p of ports.splice(0)) p.close();
-      PoolView.closeThreadView(pool.id);
       const a = pool.audit();
       throw new RingwayError(Codes.WORKER_DIED,
         `forwarding worker for queue ${dead.map((d) => `${d.q} ${d.why}`).join(', ')}; the other queues were stopped, ` +
@@ -139,7 +138,6 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
       ...(p.kind === 'virtio' ? { virtio: p.virtioInfo() } : {}),
     }));
     for (const p of ports.splice(0)) p.close();
-    PoolView.closeThreadView(pool.id);
     const s = pool.stats();
     const audit = pool.audit();
     return {
@@ -153,7 +151,6 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     };
   } finally {
     for (const p of ports) p.close();
-    PoolView.closeThreadView(pool.id);
     await Promise.all(workers.map((w) => w.terminate()));
     if (ownPool) pool.close();
   }

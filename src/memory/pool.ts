@@ -38,7 +38,7 @@ export interface PoolStats {
 }
 
 const warned = new Set<string>();
-const threadViews = new Map<number, PoolView>();
+const threadViews = new Map<number, { view: PoolView; refs: number }>();
 
 export class Pool {
   private open = true;
@@ -166,27 +166,32 @@ export class PoolView {
   }
 
   /**
-   * This thread's shared view of a pool (one per pool per thread, used by every port in the
-   * thread). Release them all with PoolView.closeThreadViews() before the thread ends, so the
-   * caches go back to the shared ring.
+   * This thread's shared view of a pool, one per pool per thread, shared by every port of the
+   * thread and reference-counted: each call takes a reference, releaseThreadView() returns it, and
+   * the last release closes the view (its cache goes back to the shared ring). Ports do this
+   * themselves on open/close.
    */
   static forThread(poolId: number): PoolView {
-    let v = threadViews.get(poolId);
-    if (!v || v.closed) {
-      v = PoolView.attach(poolId);
-      threadViews.set(poolId, v);
+    let e = threadViews.get(poolId);
+    if (!e || e.view.closed) {
+      e = { view: PoolView.attach(poolId), refs: 0 };
+      threadViews.set(poolId, e);
     }
-    return v;
+    e.refs++;
+    return e.view;
   }
 
-  /** Closes this thread's shared view of one pool (if any). */
-  static closeThreadView(poolId: number): void {
-    threadViews.get(poolId)?.close();
-    threadViews.delete(poolId);
+  static releaseThreadView(poolId: number): void {
+    const e = threadViews.get(poolId);
+    if (e && --e.refs <= 0) {
+      e.view.close();
+      threadViews.delete(poolId);
+    }
   }
 
+  /** Closes every shared view of this thread, whatever holds them (end of a worker). */
   static closeThreadViews(): void {
-    for (const v of threadViews.values()) v.close();
+    for (const e of threadViews.values()) e.view.close();
     threadViews.clear();
   }
 

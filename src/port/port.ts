@@ -106,7 +106,13 @@ export class Port {
     this.f64 = new Float64Array(this.block);
     if (new Uint32Array(this.block, 0, 1)[0] !== L.PORT_MAGIC) throw invalid(`object ${desc.id} is not a port`);
     this.pool = PoolView.forThread(desc.poolId);
-    this.b = makeBackend(this);
+    try {
+      this.b = makeBackend(this);
+    } catch (e) {
+      PoolView.releaseThreadView(desc.poolId);
+      native.unmapView(this.block);
+      throw e;
+    }
   }
 
   /**
@@ -229,6 +235,7 @@ export class Port {
     } else {
       b.close(false);
     }
+    PoolView.releaseThreadView(this.desc.poolId);
     native.unmapView(this.block);
   }
 }
