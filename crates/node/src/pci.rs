@@ -14,7 +14,7 @@ pub struct PciNetDevice {
     pub driver: Option<String>,
     pub iommu_group: Option<u32>,
     pub interfaces: Vec<String>,
-    /// "vfio" | "uio" (ready), "bind" (needs `ringway bind`), "no" (no ringway driver)
+    /// "vfio" | "uio" | "vfio-noiommu" (ready), "bind" (needs `ringway bind`), "no" (no ringway driver)
     pub usable: String,
     pub note: String,
 }

@@ -141,7 +141,7 @@ impl NativePortHandle {
 #[napi(object)]
 pub struct VirtioPortInfo {
     pub bdf: String,
-    /// "vfio" or "uio"
+    /// "vfio", "uio" or "vfio-noiommu"
     pub route: String,
     /// "modern" or "legacy"
     pub transport: String,
@@ -175,7 +175,7 @@ pub fn port_virtio_info(id: u32) -> napi::Result<VirtioPortInfo> {
     };
     Ok(VirtioPortInfo {
         bdf: v.bdf().to_string(),
-        route: format!("{:?}", v.route()).to_lowercase(),
+        route: v.route().name().to_string(),
         transport: v.transport().to_string(),
         features: format!("{:#x}", v.features()),
         mac,

@@ -8,7 +8,11 @@
 //!   swapping but (in theory) not compaction, hence hugepages are the recommended backing.
 //!   A buffer must also not straddle a non-contiguous page boundary (see `contiguous`).
 //!
-//! Mixing vfio and uio devices in one process is refused: an area has one IOVA per mode.
+//!   vfio-pci in no-IOMMU mode uses this mode too (no MAP_DMA exists there).
+//!
+//! Mixing IOMMU-translated (vfio) and physical-address devices (uio, vfio no-IOMMU) in one
+//! process is refused: an area has one IOVA per mode. The mode is counted per open device and
+//! freed when the last one closes, so uio and vfio no-IOMMU devices may share a process.
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
@@ -17,11 +21,13 @@ use std::sync::Mutex;
 pub enum IovaMode {
     /// vfio container mapping (IOVA from our allocator)
     Vfio,
-    /// physical addresses (uio_pci_generic, no IOMMU)
+    /// physical addresses (uio_pci_generic, vfio-pci no-IOMMU)
     Phys,
 }
 
 static MODE: AtomicU8 = AtomicU8::new(0);
+/// devices holding the current mode (guarded by the lock, MODE is read lock-free)
+static HOLDERS: Mutex<usize> = Mutex::new(0);
 const HUGE: usize = 2 << 20;
 /// First IOVA handed out: above the low 4 GiB where a vIOMMU may reserve MSI/RMRR windows.
 const IOVA_BASE: u64 = 1 << 32;
@@ -50,20 +56,30 @@ pub fn mode() -> Option<IovaMode> {
 }
 
 /// Claim the process-wide IOVA mode for a device being opened.
+/// Every successful claim is paired with one `release_mode()` when that device closes.
 pub(crate) fn claim_mode(m: IovaMode) -> Result<()> {
     let v = if m == IovaMode::Vfio { 1 } else { 2 };
-    match MODE.compare_exchange(0, v, Ordering::SeqCst, Ordering::SeqCst) {
-        Ok(_) => Ok(()),
-        Err(cur) if cur == v => Ok(()),
-        Err(_) => Err(Error::Unsupported(
-            "cannot mix vfio-pci and uio_pci_generic devices in one process: bind all NICs to the same driver".into(),
-        )),
+    let mut n = HOLDERS.lock().unwrap_or_else(|e| e.into_inner());
+    let cur = MODE.load(Ordering::SeqCst);
+    if *n > 0 && cur != v {
+        return Err(Error::Unsupported(
+            "cannot mix IOMMU-translated devices (vfio-pci with an IOMMU) and physical-address devices \
+             (uio_pci_generic, vfio-pci no-IOMMU) in one process: bind all NICs the same way"
+                .into(),
+        ));
     }
+    MODE.store(v, Ordering::SeqCst);
+    *n += 1;
+    Ok(())
 }
 
-/// Called when the last device closes, so a later open may pick the other route.
+/// A device that claimed the mode closed; after the last one a later open may pick another.
 pub(crate) fn release_mode() {
-    MODE.store(0, Ordering::SeqCst);
+    let mut n = HOLDERS.lock().unwrap_or_else(|e| e.into_inner());
+    *n = n.saturating_sub(1);
+    if *n == 0 {
+        MODE.store(0, Ordering::SeqCst);
+    }
 }
 
 /// vfio: a container got its IOMMU set; map every live area into it.

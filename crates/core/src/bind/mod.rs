@@ -1,6 +1,12 @@
 //! Reaching a PCI function from user space: which kernel stub driver owns it decides the route.
 //! - vfio-pci        -> `vfio`: IOMMU-translated DMA, config + BARs through vfio regions.
 //! - uio_pci_generic -> `uio`: physical-address DMA, config + BARs through sysfs files.
+//! - vfio-pci in no-IOMMU mode -> `vfio-noiommu`: config + BARs through vfio regions like
+//!   `vfio`, but DMA is untranslated, so the device gets physical addresses like `uio`.
+//!   The kernel offers it only when built with CONFIG_VFIO_NOIOMMU and loaded with
+//!   `vfio enable_unsafe_noiommu_mode=1`; the group is then /dev/vfio/noiommu-N, backed by a
+//!   fake IOMMU group named "vfio-noiommu" (Documentation/driver-api/vfio.rst, "VFIO
+//!   NO-IOMMU mode"; include/uapi/linux/vfio.h, VFIO_NOIOMMU_IOMMU).
 //!
 //! Anything else (virtio-pci, nothing) is an error that says which command fixes it: we never
 //! rebind a device implicitly, because that would take a NIC away from the kernel under an
@@ -17,6 +23,46 @@ use std::sync::Arc;
 pub enum Route {
     Vfio,
     Uio,
+    /// vfio-pci without an IOMMU: vfio regions, physical-address DMA.
+    VfioNoIommu,
+}
+
+impl Route {
+    /// The name `ringway devices`, `Port.virtioInfo()` and `ringway fwd` show.
+    pub fn name(self) -> &'static str {
+        match self {
+            Route::Vfio => "vfio",
+            Route::Uio => "uio",
+            Route::VfioNoIommu => "vfio-noiommu",
+        }
+    }
+
+    /// Does the device see physical addresses (no IOMMU in between)?
+    pub fn physical(self) -> bool {
+        self != Route::Vfio
+    }
+}
+
+/// The stub driver `ringway bind` should suggest for a function without a driver we use.
+pub(crate) fn suggested_driver(bdf: Bdf) -> &'static str {
+    if sysfs::iommu_group(bdf).is_some() || sysfs::vfio_noiommu_enabled() {
+        "vfio-pci"
+    } else {
+        "uio_pci_generic"
+    }
+}
+
+/// Why vfio-pci cannot work for a function without an IOMMU group, and what fixes it.
+pub(crate) fn no_group_fix() -> &'static str {
+    if sysfs::vfio_noiommu_supported() {
+        "enable vfio's no-IOMMU mode with `modprobe vfio enable_unsafe_noiommu_mode=1` (or echo 1 > \
+         /sys/module/vfio/parameters/enable_unsafe_noiommu_mode; unsafe: the device can DMA anywhere, taints the \
+         kernel), or use an IOMMU (intel_iommu=on / amd_iommu=on, a vIOMMU in a VM) or --driver uio_pci_generic"
+    } else {
+        "enable it with `modprobe vfio enable_unsafe_noiommu_mode=1` (needs a kernel built with \
+         CONFIG_VFIO_NOIOMMU), or use an IOMMU (intel_iommu=on / amd_iommu=on, a vIOMMU in a VM) or \
+         --driver uio_pci_generic"
+    }
 }
 
 enum Inner {
@@ -36,9 +82,13 @@ pub struct Device {
 /// Decide the route from the device's current driver, or say how to bind it.
 pub fn route(bdf: Bdf) -> Result<Route> {
     sysfs::ident(bdf)?;
-    let fix = if sysfs::iommu_group(bdf).is_some() { "vfio-pci" } else { "uio_pci_generic" };
+    let fix = suggested_driver(bdf);
     match sysfs::driver(bdf).as_deref() {
-        Some("vfio-pci") => Ok(Route::Vfio),
+        Some("vfio-pci") => match sysfs::iommu_group(bdf) {
+            Some(g) if sysfs::is_noiommu_group(g) => Ok(Route::VfioNoIommu),
+            Some(_) => Ok(Route::Vfio),
+            None => Err(Error::Device(format!("{bdf} is bound to vfio-pci but has no IOMMU group: {}", no_group_fix()))),
+        },
         Some("uio_pci_generic") => Ok(Route::Uio),
         Some(k) => Err(Error::DeviceBusy(format!(
             "{bdf} is bound to the kernel driver {k}; run `ringway bind {bdf} --driver {fix}`"
@@ -51,10 +101,11 @@ impl Device {
     pub fn open(bdf: Bdf) -> Result<Device> {
         let route = route(bdf)?;
         match route {
-            Route::Vfio => {
-                let group = sysfs::iommu_group(bdf)
-                    .ok_or_else(|| Error::Device(format!("{bdf} is bound to vfio-pci but has no IOMMU group")))?;
-                let dev = vfio::VfioDevice::open(bdf, group)?;
+            Route::Vfio | Route::VfioNoIommu => {
+                let group = sysfs::iommu_group(bdf).ok_or_else(|| {
+                    Error::Device(format!("{bdf} is bound to vfio-pci but has no IOMMU group: {}", no_group_fix()))
+                })?;
+                let dev = vfio::VfioDevice::open(bdf, group, route == Route::VfioNoIommu)?;
                 let r = dev.region(vfio::CONFIG_REGION_INDEX)?;
                 let config = ConfigSpace::new(dev.file().clone(), r.offset, r.size);
                 Ok(Device { bdf, route, config, inner: Inner::Vfio(dev) })
@@ -102,6 +153,28 @@ impl Device {
                     Bar::map_mmio(&f, 0, size)
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_names_and_addressing() {
+        assert_eq!(Route::Vfio.name(), "vfio");
+        assert_eq!(Route::Uio.name(), "uio");
+        assert_eq!(Route::VfioNoIommu.name(), "vfio-noiommu");
+        assert!(!Route::Vfio.physical());
+        assert!(Route::Uio.physical() && Route::VfioNoIommu.physical());
+    }
+
+    #[test]
+    fn the_no_group_fix_names_noiommu_mode_and_the_alternatives() {
+        let f = no_group_fix();
+        for want in ["modprobe vfio enable_unsafe_noiommu_mode=1", "IOMMU", "uio_pci_generic"] {
+            assert!(f.contains(want), "{f}");
         }
     }
 }

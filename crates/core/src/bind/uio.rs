@@ -8,7 +8,6 @@ use crate::error::{Error, Result};
 use crate::pci::{sysfs, Bdf};
 use std::fs::{File, OpenOptions};
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub struct UioDevice {
     pub bdf: Bdf,
@@ -17,7 +16,6 @@ pub struct UioDevice {
 impl UioDevice {
     pub fn open(bdf: Bdf) -> Result<UioDevice> {
         dma::claim_mode(dma::IovaMode::Phys)?;
-        OPEN.fetch_add(1, Ordering::SeqCst);
         Ok(UioDevice { bdf })
     }
 
@@ -44,13 +42,9 @@ impl UioDevice {
     }
 }
 
-static OPEN: AtomicUsize = AtomicUsize::new(0);
-
 impl Drop for UioDevice {
     fn drop(&mut self) {
-        // The physical-address mode is process-wide; free it when the last uio device closes.
-        if OPEN.fetch_sub(1, Ordering::SeqCst) == 1 {
-            dma::release_mode();
-        }
+        // The physical-address mode is process-wide and counted per open device.
+        dma::release_mode();
     }
 }

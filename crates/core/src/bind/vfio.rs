@@ -2,6 +2,13 @@
 //! Linux uAPI <linux/vfio.h>. One container per process (like DPDK): all groups share one IOVA
 //! space, so a buffer pool is mapped once and every NIC can DMA to it. The container lives
 //! while at least one vfio device is open; the last close unmaps all DMA and closes it.
+//!
+//! No-IOMMU mode (Documentation/driver-api/vfio.rst, "VFIO NO-IOMMU mode"): the group node is
+//! /dev/vfio/noiommu-N, opening it needs CAP_SYS_RAWIO, and the container only accepts
+//! VFIO_NOIOMMU_IOMMU, which has no MAP_DMA: the device sees physical addresses, so the
+//! process uses the physical-address IOVA mode (bind/dma.rs) as under uio_pci_generic. DPDK's
+//! EAL does the same (its no-IOMMU DMA "map" is a no-op and it requires IOVA-as-PA).
+//! A container holds groups of one kind only: the IOVA mode refuses mixing them.
 use super::dma;
 use crate::error::{Error, Result};
 use crate::pci::Bdf;
@@ -30,6 +37,8 @@ const IOMMU_MAP_DMA: u64 = io(13);
 const IOMMU_UNMAP_DMA: u64 = io(14);
 const API_VERSION: i32 = 0;
 const TYPE1_IOMMU: u64 = 1;
+/// VFIO_NOIOMMU_IOMMU in <linux/vfio.h>: the only IOMMU type a no-IOMMU group accepts.
+const NOIOMMU_IOMMU: u64 = 8;
 const GROUP_FLAGS_VIABLE: u32 = 1;
 const DEVICE_FLAGS_RESET: u32 = 1;
 const REGION_FLAG_MMAP: u32 = 4;
@@ -98,11 +107,13 @@ pub(crate) fn unmap_dma(container: i32, iova: u64, len: usize) {
 
 struct Shared {
     container: Option<File>,
+    /// the container's IOMMU type (type1 or no-IOMMU), fixed by its first group
+    noiommu: bool,
     /// group number -> (group file, devices open in it)
     groups: BTreeMap<u32, (Arc<File>, usize)>,
 }
 
-static SHARED: Mutex<Shared> = Mutex::new(Shared { container: None, groups: BTreeMap::new() });
+static SHARED: Mutex<Shared> = Mutex::new(Shared { container: None, noiommu: false, groups: BTreeMap::new() });
 
 /// An open vfio device. Dropping it closes the device fd, detaches its group when no other
 /// device of the group is open, and closes the container after the last device.
@@ -113,18 +124,25 @@ pub struct VfioDevice {
 }
 
 impl VfioDevice {
-    pub fn open(bdf: Bdf, group: u32) -> Result<VfioDevice> {
-        dma::claim_mode(dma::IovaMode::Vfio)?;
+    /// Open `bdf` in IOMMU group `group`; `noiommu`: the group is a no-IOMMU one
+    /// (/dev/vfio/noiommu-N, physical addresses).
+    pub fn open(bdf: Bdf, group: u32, noiommu: bool) -> Result<VfioDevice> {
+        // One claim per open device, released by Drop (or here on failure).
+        dma::claim_mode(if noiommu { dma::IovaMode::Phys } else { dma::IovaMode::Vfio })?;
         let mut sh = SHARED.lock().unwrap();
-        let r = Self::open_locked(&mut sh, bdf, group);
-        if r.is_err() && sh.container.is_none() {
+        let r = Self::open_locked(&mut sh, bdf, group, noiommu);
+        if r.is_err() {
+            if sh.groups.is_empty() {
+                sh.container = None;
+            }
             dma::release_mode();
         }
         r
     }
 
-    fn open_locked(sh: &mut Shared, bdf: Bdf, group: u32) -> Result<VfioDevice> {
+    fn open_locked(sh: &mut Shared, bdf: Bdf, group: u32, noiommu: bool) -> Result<VfioDevice> {
         let first = sh.container.is_none();
+        let iommu_type = if noiommu { NOIOMMU_IOMMU } else { TYPE1_IOMMU };
         if first {
             let c = OpenOptions::new().read(true).write(true).open("/dev/vfio/vfio").map_err(|e| {
                 Error::Device(format!("open /dev/vfio/vfio: {e} (modprobe vfio-pci vfio_iommu_type1)"))
@@ -132,12 +150,21 @@ impl VfioDevice {
             if ioctl(c.as_raw_fd(), GET_API_VERSION, std::ptr::null_mut::<u8>()) != API_VERSION {
                 return Err(Error::Unsupported("unknown VFIO API version".into()));
             }
-            if ioctl(c.as_raw_fd(), CHECK_EXTENSION, TYPE1_IOMMU as *mut u8) != 1 {
-                return Err(Error::Unsupported(
-                    "VFIO type1 IOMMU not available (modprobe vfio_iommu_type1; needs an IOMMU: intel_iommu=on / amd_iommu=on)".into(),
-                ));
+            if ioctl(c.as_raw_fd(), CHECK_EXTENSION, iommu_type as *mut u8) != 1 {
+                return Err(Error::Unsupported(if noiommu {
+                    format!("{bdf}: VFIO no-IOMMU container type not available; {}", super::no_group_fix())
+                } else {
+                    "VFIO type1 IOMMU not available (modprobe vfio_iommu_type1; needs an IOMMU: intel_iommu=on / amd_iommu=on)"
+                        .into()
+                }));
             }
             sh.container = Some(c);
+            sh.noiommu = noiommu;
+        } else if sh.noiommu != noiommu {
+            // The IOVA mode already refuses this; keep the container consistent regardless.
+            return Err(Error::Unsupported(format!(
+                "{bdf}: cannot mix no-IOMMU and IOMMU vfio groups in one process: bind all NICs the same way"
+            )));
         }
         let cfd = sh.container.as_ref().unwrap().as_raw_fd();
         let gfile = match sh.groups.get_mut(&group) {
@@ -146,9 +173,13 @@ impl VfioDevice {
                 f.clone()
             }
             None => {
-                let path = format!("/dev/vfio/{group}");
+                let path = if noiommu { format!("/dev/vfio/noiommu-{group}") } else { format!("/dev/vfio/{group}") };
                 let g = OpenOptions::new().read(true).write(true).open(&path).map_err(|e| match e.raw_os_error() {
                     Some(libc::EBUSY) => Error::DeviceBusy(format!("{path} ({bdf}) is open in another process")),
+                    // vfio_main.c: no-IOMMU groups and containers need CAP_SYS_RAWIO.
+                    Some(libc::EPERM) if noiommu => {
+                        Error::Device(format!("open {path} for {bdf}: {e}; vfio no-IOMMU mode needs CAP_SYS_RAWIO (run as root)"))
+                    }
                     _ => Error::Device(format!("open {path} for {bdf}: {e}")),
                 })?;
                 let mut st = GroupStatus { argsz: 8, flags: 0 };
@@ -164,12 +195,20 @@ impl VfioDevice {
                 if ioctl(g.as_raw_fd(), GROUP_SET_CONTAINER, &mut c) != 0 {
                     return Err(Error::os(format!("VFIO_GROUP_SET_CONTAINER {path}")));
                 }
-                // The IOMMU type can only be set once a group is in the container.
+                // The IOMMU type can only be set once a group is in the container. No-IOMMU has
+                // no MAP_DMA: areas keep their physical addresses, nothing to attach.
                 if first {
-                    if ioctl(cfd, SET_IOMMU, TYPE1_IOMMU as *mut u8) != 0 {
-                        return Err(Error::os("VFIO_SET_IOMMU type1"));
+                    if ioctl(cfd, SET_IOMMU, iommu_type as *mut u8) != 0 {
+                        let e = Error::os(if noiommu { "VFIO_SET_IOMMU no-IOMMU" } else { "VFIO_SET_IOMMU type1" });
+                        let _ = ioctl(g.as_raw_fd(), GROUP_UNSET_CONTAINER, std::ptr::null_mut::<u8>());
+                        return Err(e);
                     }
-                    dma::attach_container(cfd)?;
+                    if !noiommu {
+                        if let Err(e) = dma::attach_container(cfd) {
+                            let _ = ioctl(g.as_raw_fd(), GROUP_UNSET_CONTAINER, std::ptr::null_mut::<u8>());
+                            return Err(e);
+                        }
+                    }
                 }
                 let g = Arc::new(g);
                 sh.groups.insert(group, (g.clone(), 1));
@@ -209,7 +248,6 @@ impl VfioDevice {
         }
         if sh.groups.is_empty() {
             sh.container = None;
-            dma::release_mode();
         }
     }
 
@@ -244,5 +282,6 @@ impl Drop for VfioDevice {
         self.file = None;
         let mut sh = SHARED.lock().unwrap();
         Self::put_group(&mut sh, self.group);
+        dma::release_mode();
     }
 }

@@ -19,7 +19,7 @@ pub struct NetDevice {
     pub iommu_group: Option<u32>,
     /// kernel interfaces on the function (empty once bound to a stub)
     pub interfaces: Vec<String>,
-    /// "vfio" / "uio" when bound to a stub we can drive, "bind" when it needs `ringway bind`,
+    /// "vfio" / "uio" / "vfio-noiommu" (the route, `bind::Route::name`) when bound to a stub we can drive, "bind" when it needs `ringway bind`,
     /// "no" when ringway has no driver for it
     pub usable: String,
     /// one line: how to use it, or why not
@@ -72,10 +72,20 @@ pub fn describe(bdf: Bdf) -> Result<NetDevice> {
     let driver = sysfs::driver(bdf);
     let group = sysfs::iommu_group(bdf);
     let ours = is_virtio_net(id.vendor, id.device);
-    let want = if group.is_some() { "vfio-pci" } else { "uio_pci_generic" };
+    let want = crate::bind::suggested_driver(bdf);
     let (usable, note) = match (ours, driver.as_deref()) {
         (false, _) => ("no", "no ringway driver for this NIC (virtio-net only)".to_string()),
-        (true, Some("vfio-pci")) => ("vfio", format!("ready: Port.open('virtio:{bdf}') (vfio-pci, IOMMU group {})", group.unwrap_or(0))),
+        (true, Some("vfio-pci")) => match group {
+            Some(g) if sysfs::is_noiommu_group(g) => (
+                "vfio-noiommu",
+                format!(
+                    "ready: Port.open('virtio:{bdf}') (vfio-pci no-IOMMU, /dev/vfio/noiommu-{g}: physical addresses, \
+                     needs hugepages; no DMA isolation)"
+                ),
+            ),
+            Some(g) => ("vfio", format!("ready: Port.open('virtio:{bdf}') (vfio-pci, IOMMU group {g})")),
+            None => ("no", format!("vfio-pci without an IOMMU group: {}", crate::bind::no_group_fix())),
+        },
         (true, Some("uio_pci_generic")) => ("uio", format!("ready: Port.open('virtio:{bdf}') (uio_pci_generic: physical addresses, needs hugepages)")),
         (true, _) => ("bind", format!("ringway bind {bdf} --driver {want}")),
     };
@@ -159,10 +169,11 @@ pub fn bind(bdf: &str, drv: &str) -> Result<NetDevice> {
     }
     sysfs::ident(b)?;
     need_root("ringway bind")?;
-    if drv == "vfio-pci" && sysfs::iommu_group(b).is_none() {
+    // Without an IOMMU group vfio-pci only probes in no-IOMMU mode (it then makes a fake group).
+    if drv == "vfio-pci" && sysfs::iommu_group(b).is_none() && !sysfs::vfio_noiommu_enabled() {
         return Err(Error::Device(format!(
-            "{b} has no IOMMU group, so vfio-pci cannot take it: enable the IOMMU (intel_iommu=on, or a vIOMMU in \
-             the VM) or use --driver uio_pci_generic"
+            "{b} has no IOMMU group, so vfio-pci cannot take it: {}",
+            crate::bind::no_group_fix()
         )));
     }
     load_module(drv)?;
@@ -201,7 +212,7 @@ mod tests {
         for d in list().unwrap() {
             let id = sysfs::ident(d.bdf.parse().unwrap()).unwrap();
             assert_eq!(id.class >> 16, 0x02, "{d:?}");
-            assert!(["vfio", "uio", "bind", "no"].contains(&d.usable.as_str()));
+            assert!(["vfio", "uio", "vfio-noiommu", "bind", "no"].contains(&d.usable.as_str()));
         }
     }
 }

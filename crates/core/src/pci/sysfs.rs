@@ -45,6 +45,27 @@ pub fn iommu_group(bdf: Bdf) -> Option<u32> {
     link.file_name()?.to_str()?.parse().ok()
 }
 
+/// Is IOMMU group `g` one that vfio faked up for a device without an IOMMU (no-IOMMU mode)?
+/// vfio names such groups "vfio-noiommu" and exposes them as /dev/vfio/noiommu-N
+/// (drivers/vfio/vfio_main.c, Documentation/driver-api/vfio.rst).
+pub fn is_noiommu_group(g: u32) -> bool {
+    let name = fs::read_to_string(format!("/sys/kernel/iommu_groups/{g}/name")).unwrap_or_default();
+    name.trim() == "vfio-noiommu" || std::path::Path::new(&format!("/dev/vfio/noiommu-{g}")).exists()
+}
+
+const NOIOMMU_PARAM: &str = "/sys/module/vfio/parameters/enable_unsafe_noiommu_mode";
+
+/// Does the loaded vfio module have no-IOMMU support (CONFIG_VFIO_NOIOMMU)? Unknown (false)
+/// while vfio is not loaded.
+pub fn vfio_noiommu_supported() -> bool {
+    std::path::Path::new(NOIOMMU_PARAM).exists()
+}
+
+/// Is vfio's no-IOMMU mode on (`modprobe vfio enable_unsafe_noiommu_mode=1`)?
+pub fn vfio_noiommu_enabled() -> bool {
+    fs::read_to_string(NOIOMMU_PARAM).is_ok_and(|s| matches!(s.trim(), "Y" | "1"))
+}
+
 fn write_attr(path: PathBuf, val: &str) -> Result<()> {
     fs::write(&path, val).map_err(|e| Error::Io(format!("write '{val}' to {}: {e}", path.display())))
 }

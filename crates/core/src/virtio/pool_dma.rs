@@ -6,7 +6,7 @@
 //!   (`ExternalDma`) and the IOVA of a buffer is `region IOVA + offset`. One registration per
 //!   region, shared by every port using the pool (two registrations of one VA would get two
 //!   IOVAs and unmapping one would pull memory from under the other port).
-//! - uio: physical addresses. The region must be hugepage-backed: a buffer never straddles a
+//! - uio and vfio no-IOMMU: physical addresses. The region must be hugepage-backed: a buffer never straddles a
 //!   2 MiB unit of the region (pool layout), and a hugepage is physically contiguous, so
 //!   `phys(2 MiB page) + offset within it` addresses the whole buffer. Page bases are read
 //!   from pagemap once, at open.
@@ -50,12 +50,13 @@ fn vfio_registration(pool: &Pool) -> Result<Arc<ExternalDma>> {
     Ok(g)
 }
 
-/// Physical base of every 2 MiB page of a hugepage-backed region (uio route).
-fn phys_pages(pool: &Pool) -> Result<Vec<u64>> {
+/// Physical base of every 2 MiB page of a hugepage-backed region (uio, vfio no-IOMMU).
+fn phys_pages(pool: &Pool, route: Route) -> Result<Vec<u64>> {
     let r = pool.region();
     if !r.is_huge() {
+        let who = if route == Route::VfioNoIommu { "vfio-pci in no-IOMMU mode" } else { "uio_pci_generic" };
         return Err(Error::NoHugepages(format!(
-            "pool '{}' is not backed by hugepages, which uio_pci_generic (physical addresses) needs: a buffer \
+            "pool '{}' is not backed by hugepages, which {who} (physical addresses) needs: a buffer \
              must be physically contiguous and never move. Reserve hugepages before creating the pool \
              (`ringway hugepages --reserve 256`, or echo 256 > /proc/sys/vm/nr_hugepages), or bind the NIC to \
              vfio-pci if the machine has an IOMMU",
@@ -79,7 +80,7 @@ impl PoolDma {
                 let g = vfio_registration(&pool)?;
                 Addr::Vfio { base: g.iova(), _guard: g }
             }
-            Route::Uio => Addr::Phys(phys_pages(&pool)?),
+            Route::Uio | Route::VfioNoIommu => Addr::Phys(phys_pages(&pool, route)?),
         };
         Ok(PoolDma { cache: PoolCache::new(pool.clone())?, pool, addr })
     }
@@ -191,6 +192,15 @@ mod tests {
         let p = pool(100, HugePolicy::Never);
         let e = PoolDma::new(p, Route::Uio).err().unwrap();
         assert_eq!(e.code(), "ERR_RINGWAY_NO_HUGEPAGES");
+        assert!(e.to_string().contains("ringway hugepages --reserve"), "{e}");
+    }
+
+    #[test]
+    fn vfio_noiommu_without_hugepages_names_the_fix() {
+        let p = pool(100, HugePolicy::Never);
+        let e = PoolDma::new(p, Route::VfioNoIommu).err().unwrap();
+        assert_eq!(e.code(), "ERR_RINGWAY_NO_HUGEPAGES");
+        assert!(e.to_string().contains("vfio-pci in no-IOMMU mode"), "{e}");
         assert!(e.to_string().contains("ringway hugepages --reserve"), "{e}");
     }
 
