@@ -24,6 +24,11 @@ fi
 # The .deb has no modules.dep (its postinst runs depmod): make one inside the unpacked tree.
 depmod -b "$LAB/kernel" "$KVER"
 ln -sfn "boot/vmlinuz-$KVER" kernel/vmlinuz
+# vfio.ko with CONFIG_VFIO_NOIOMMU for the vfio-noiommu route (Debian builds it without): best
+# effort, the other routes do not need it. The outcome is recorded in noiommu.status, which
+# run-tests.sh reports as the vfio-noiommu cases' skip reason.
+NOIOMMU=$("$HERE/build-vfio-noiommu.sh" 2>&1 | tail -1) || true
+case $NOIOMMU in skipped:*) echo "$NOIOMMU" >&2 ;; *) echo "$NOIOMMU"; NOIOMMU=ok ;; esac
 
 # 2. Initramfs: busybox + the modules we need (dependencies from modules.dep).
 MODS="virtio_pci virtio_net 9pnet_virtio 9p vfio vfio_iommu_type1 vfio_pci uio uio_pci_generic"
@@ -37,6 +42,11 @@ done | sort -u | while read -r ko; do
   mkdir -p "$R/$(dirname "$rel")" && cp "$ko" "$R/$rel"
 done
 cp "$LAB"/kernel/lib/modules/"$KVER"/modules.{order,builtin,builtin.modinfo} "$R/lib/modules/$KVER/"
+if [ "$NOIOMMU" = ok ]; then
+  # same name and path as the stock module, so `modprobe vfio enable_unsafe_noiommu_mode=1` and
+  # the modules depending on vfio pick it up; without the parameter it acts like the stock one
+  cp "$LAB/vfio-noiommu/vfio.ko" "$(find "$R/lib/modules/$KVER" -name vfio.ko)"
+fi
 depmod -b "$R" "$KVER"
 cp "$(command -v busybox)" "$R/bin/busybox"
 file -L "$R/bin/busybox" 2>/dev/null | grep -q 'statically linked' || echo "warning: busybox is not static (install busybox-static)" >&2
@@ -80,4 +90,5 @@ poweroff -f
 INIT
 chmod +x "$R/init"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) > initramfs.cpio.gz
+echo "$NOIOMMU" > noiommu.status
 echo "guest: kernel $KVER, $(du -h initramfs.cpio.gz | cut -f1) initramfs in $LAB"
