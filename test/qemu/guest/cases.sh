@@ -1,4 +1,4 @@
-# Guest test suite for one route (kernel command line ringway.route=vfio|uio|uio-legacy), driven
+# Guest test suite for one route (kernel command line ringway.route=vfio|uio|uio-legacy|vfio-noiommu), driven
 # through Node and our addon: the `ringway` CLI (dist/src/cli/ringway.js) and the TS API
 # (dist/test/qemu/guest/port-info.js), from the host's tree shared read-only over 9p.
 # Prints one "CASE <name> PASS|FAIL <ms>" line per case; exit status = number of failures.
@@ -15,6 +15,7 @@ case $ROUTE in
   vfio) DRV=vfio-pci; SPEC=; TNAME=modern; RNAME=vfio ;;
   uio) DRV=uio_pci_generic; SPEC=; TNAME=modern; RNAME=uio ;;
   uio-legacy) DRV=uio_pci_generic; SPEC=,transport=legacy; TNAME=legacy; RNAME=uio ;;
+  vfio-noiommu) DRV=vfio-pci; SPEC=; TNAME=modern; RNAME=vfio-noiommu ;;
 esac
 # `ringway bind` loads modules with modprobe; the guest's modules live in the initramfs.
 mkdir -p /run/bin && printf '#!/bin/sh\nexec chroot /run/initrd modprobe "$@"\n' > /run/bin/modprobe &&
@@ -35,8 +36,9 @@ t_kernel_bound() {
   expect $OUT/kb "error=\[ERR_RINGWAY_DEVICE_BUSY\] $R0 is bound to the kernel driver virtio-pci; run \`ringway bind $R0 --driver "
 }
 t_hugepages() {
-  # uio needs hugepage-backed pools (physical addresses); vfio runs without them (4 KiB pages)
-  if [ "$DRV" = uio_pci_generic ]; then
+  # uio and vfio no-IOMMU need hugepage-backed pools (physical addresses); vfio with an IOMMU
+  # runs without them (4 KiB pages)
+  if [ "$RNAME" != vfio ]; then
     $RW hugepages --reserve 64 > $OUT/hp 2>&1 && expect $OUT/hp "hugepages: total=64 free=64"
   else
     $RW hugepages --show > $OUT/hp 2>&1 && expect $OUT/hp "hugepages: total=0"
@@ -107,12 +109,43 @@ t_unbind() {
   $RW bind $R0 --driver $DRV > /dev/null && $RW unbind $R0 > /dev/null && [ -n "$(netdev_of $R0)" ]
 }
 
+# vfio-noiommu: no IOMMU in this guest, so vfio-pci must refuse until no-IOMMU mode is on, and
+# say how to turn it on; then turn it on (our vfio.ko, build-vfio-noiommu.sh) and check the taint.
+t_noiommu_off() {
+  $RW bind $R0 --driver vfio-pci > $OUT/nooff 2>&1; local rc=$?
+  [ $rc = 1 ] && expect $OUT/nooff "$R0 has no IOMMU group, so vfio-pci cannot take it" \
+    "modprobe vfio enable_unsafe_noiommu_mode=1" "uio_pci_generic" &&
+  [ "$(cat /sys/bus/pci/devices/$R0/driver_override)" = "(null)" ]
+}
+t_noiommu_on() {
+  $MP vfio enable_unsafe_noiommu_mode=1 || { echo "  modprobe vfio enable_unsafe_noiommu_mode=1 failed"; return 1; }
+  grep -q Y /sys/module/vfio/parameters/enable_unsafe_noiommu_mode
+}
+t_noiommu_group() {
+  local g; g=$(basename "$(readlink /sys/bus/pci/devices/$R0/iommu_group)")
+  echo "  $R0: iommu group $g ($(cat /sys/kernel/iommu_groups/$g/name)), $(ls /dev/vfio | tr '\n' ' '), taint $(cat /proc/sys/kernel/tainted)"
+  [ -c /dev/vfio/noiommu-$g ] && [ "$(cat /sys/kernel/iommu_groups/$g/name)" = vfio-noiommu ] &&
+  # vfio-pci taints the kernel (TAINT_USER, bit 6) when it binds a device without an IOMMU
+  [ $(( $(cat /proc/sys/kernel/tainted) >> 6 & 1 )) = 1 ]
+}
+t_noiommu_nohuge() {
+  # physical addresses: a pool without hugepages is refused with the fix named
+  $INFO virtio:$R0 --no-huge > $OUT/nohuge 2>&1
+  expect $OUT/nohuge "ERR_RINGWAY_NO_HUGEPAGES" "vfio-pci in no-IOMMU mode" "ringway hugepages --reserve"
+}
+
 case_run $ROUTE/bad-bdf t_bad_bdf
 case_run $ROUTE/kernel-bound-error t_kernel_bound
 case_run $ROUTE/hugepages t_hugepages
+if [ $ROUTE = vfio-noiommu ]; then
+  case_run $ROUTE/noiommu-off-error t_noiommu_off
+  case_run $ROUTE/noiommu-mode-on t_noiommu_on
+fi
 case_run $ROUTE/bind t_bind
+[ $ROUTE = vfio-noiommu ] && case_run $ROUTE/noiommu-group-taint t_noiommu_group
 case_run $ROUTE/info-r0 t_info $R0$SPEC 52:54:00:12:34:10 $TNAME
 case_run $ROUTE/info-r1 t_info $R1$SPEC 52:54:00:12:34:11 $TNAME
+[ $ROUTE = vfio-noiommu ] && case_run $ROUTE/no-hugepages-error t_noiommu_nohuge
 [ $ROUTE = uio-legacy ] && case_run $ROUTE/info-r0-modern-on-transitional t_info $R0 52:54:00:12:34:10 modern
 case_run $ROUTE/queues-error t_queues
 case_run $ROUTE/kernel-nics-up kernel_nics_up

@@ -2,7 +2,10 @@
 // (Pool.create + Port.open), prints what Port.info() and Port.virtioInfo() say as key=value lines,
 // closes them and reports whether every buffer came back.
 //
-//   node dist/test/qemu/guest/port-info.js SPEC... [--queues N]
+//   node dist/test/qemu/guest/port-info.js SPEC... [--queues N] [--no-huge]
+//
+// --no-huge: the pool uses ordinary pages (hugepages: 'never'), to check the physical-address
+// routes refuse it.
 //
 // Errors are printed as `error=[CODE] message` with exit status 1.
 import { Pool } from '../../../src/memory/pool.js';
@@ -11,7 +14,9 @@ import { Port } from '../../../src/port/port.js';
 const args = process.argv.slice(2);
 const qi = args.indexOf('--queues');
 const queues = qi >= 0 ? Number(args.splice(qi, 2)[1]) : 1;
-const pool = Pool.create({ name: 'guest-info', buffers: 2048 });
+const ni = args.indexOf('--no-huge');
+if (ni >= 0) args.splice(ni, 1);
+const pool = Pool.create({ name: 'guest-info', buffers: 2048, hugepages: ni >= 0 ? 'never' : 'auto' });
 let rc = 0;
 for (const spec of args) {
   try {
