@@ -15,8 +15,8 @@
 # With enable_unsafe_noiommu_mode=0 (the default) the module behaves like the stock one.
 #
 # Needs (installed here if missing; run as root): the source package with apt-get download
-# (not installed), and `apt-get install linux-headers-$KVER` (pulls linux-kbuild-6.1; gcc-12 is
-# already needed by the toolchain). build-guest.sh calls this after unpacking the kernel.
+# (not installed), and `apt-get install linux-headers-$KVER` (pulls linux-kbuild-6.1 and
+# gcc-12), make, xz-utils. build-guest.sh calls this after unpacking the kernel.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 LAB=${RINGWAY_QEMU_LAB:-$HERE/lab}
@@ -42,12 +42,18 @@ if ! ls dl/"${SRCPKG}_${SRCVER}"_all.deb > /dev/null 2>&1; then
     skip "cannot download $SRCPKG=$SRCVER (the guest kernel's source): apt-get update && (cd $LAB/dl && apt-get download $SRCPKG=$SRCVER)"
 fi
 HDR=/usr/src/linux-headers-$KVER
-if [ ! -f "$HDR/Makefile" ]; then
+# Host packages for the build, installed only here (a machine without them still runs every
+# other route): the headers (pull linux-kbuild-6.1 and the gcc-12 the kernel was built with),
+# make and xz (not guaranteed on a minimal Debian).
+PKGS=()
+[ -f "$HDR/Makefile" ] || PKGS+=("linux-headers-$KVER")
+command -v make > /dev/null || PKGS+=(make)
+command -v xz > /dev/null || PKGS+=(xz-utils)
+if [ ${#PKGS[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends \
-    "linux-headers-$KVER" > "$OUT/apt.log" 2>&1 ||
-    skip "cannot install linux-headers-$KVER ($(tail -1 "$OUT/apt.log")): apt-get update && apt-get install -y --no-install-recommends linux-headers-$KVER"
+    "${PKGS[@]}" > "$OUT/apt.log" 2>&1 ||
+    skip "cannot install ${PKGS[*]} ($(tail -1 "$OUT/apt.log")): apt-get update && apt-get install -y --no-install-recommends ${PKGS[*]}"
 fi
-command -v make > /dev/null || skip "no make: apt-get install -y make"
 # Only drivers/vfio of the ~140 MB source tarball.
 rm -rf "$OUT/src" "$OUT/build" && mkdir -p "$OUT/src" "$OUT/build"
 dpkg --fsys-tarfile dl/"${SRCPKG}_${SRCVER}"_all.deb | tar -xO "./usr/src/$SRCPKG.tar.xz" | xz -dc -T0 |
