@@ -20,7 +20,8 @@ function load(): typeof Binding {
   }
 }
 
-const HOT = new Set<string>(['portRxBurst', 'portTxBurst']);
+// per-burst entry points: called directly (no try/catch wrapper); they never throw
+const HOT = new Set<string>(['nativeRxBurst', 'nativeTxBurst']);
 
 function wrap(b: typeof Binding): typeof Binding {
   const out: Record<string, unknown> = {};

@@ -1,5 +1,6 @@
-// Natively driven ports (pcap, virtio): one N-API crossing per burst, carrying two numbers.
-// Handles travel through queue q's exchange area in the port's shared block.
+// Natively driven ports (pcap, virtio): one N-API crossing per burst, a plain function taking
+// three numbers (this thread's attachment slot, queue, count). Handles travel through queue q's
+// exchange area in the port's shared block.
 import { native } from '../native.js';
 import { fromNative } from '../errors.js';
 import type { Backend } from './backend.js';
@@ -7,7 +8,8 @@ import type { Port } from './port.js';
 import * as L from './layout.js';
 
 export class NativeBackend implements Backend {
-  private readonly h: InstanceType<typeof native.NativePortHandle>;
+  /** this thread's attachment slot (native_attach), -1 once closed */
+  private slot: number;
   private readonly x: Uint32Array[] = [];
 
   /** Devices are polled like DPDK's PMDs: an idle poller keeps polling instead of napping,
@@ -17,7 +19,7 @@ export class NativeBackend implements Backend {
   constructor(private readonly p: Port) {
     this.spin = p.kind === 'virtio';
     try {
-      this.h = native.NativePortHandle.attach(p.id);
+      this.slot = native.nativeAttach(p.id);
     } catch (e) {
       throw fromNative(e);
     }
@@ -29,7 +31,7 @@ export class NativeBackend implements Backend {
   rx(q: number, hs: Uint32Array, n: number): number {
     const x = this.x[q];
     if (x === undefined) return 0;
-    const got = this.h.rxBurst(q, n < x.length ? n : x.length);
+    const got = nativeRxBurst(this.slot, q, n < x.length ? n : x.length);
     for (let k = 0; k < got; k++) hs[k] = x[k]!;
     return got;
   }
@@ -39,7 +41,7 @@ export class NativeBackend implements Backend {
     if (x === undefined) return 0;
     if (n > x.length) n = x.length;
     for (let k = 0; k < n; k++) x[k] = hs[k]!;
-    return this.h.txBurst(q, n);
+    return nativeTxBurst(this.slot, q, n);
   }
 
   waitRx(_q: number, timeoutMs: number): void {
@@ -52,7 +54,11 @@ export class NativeBackend implements Backend {
     Atomics.wait(napCell, 0, 0, Math.min(timeoutMs, 1));
   }
 
-  close(): void {}
+  close(): void {
+    if (this.slot >= 0) native.nativeDetach(this.slot);
+    this.slot = -1;
+  }
 }
 
+const { nativeRxBurst, nativeTxBurst } = native;
 const napCell = new Int32Array(new SharedArrayBuffer(4));

@@ -3,8 +3,6 @@
 //! (the one JS place) moves it into `err.code`.
 use ringway_core::error::Error as CoreError;
 
-pub type JsResult<T> = napi::Result<T>;
-
 pub fn to_js(e: CoreError) -> napi::Error {
     napi::Error::new(napi::Status::GenericFailure, format!("{}: {}", e.code(), e))
 }
@@ -18,11 +16,11 @@ pub fn closed(what: &str) -> napi::Error {
 }
 
 pub trait IntoJs<T> {
-    fn js(self) -> JsResult<T>;
+    fn js(self) -> napi::Result<T>;
 }
 
 impl<T> IntoJs<T> for ringway_core::error::Result<T> {
-    fn js(self) -> JsResult<T> {
+    fn js(self) -> napi::Result<T> {
         self.map_err(to_js)
     }
 }

@@ -1,6 +1,8 @@
 //! Thin napi-rs binding over ringway-core. No logic lives here: argument conversion, the id table
 //! (registry.rs) and error mapping (errors.rs) only.
 #![deny(clippy::all)]
+// `cargo test` builds this crate without the napi registrations that use these items.
+#![cfg_attr(test, allow(dead_code))]
 mod errors;
 mod memory;
 mod pci;

@@ -34,6 +34,10 @@ pub struct VirtioPort {
     dev: Mutex<Option<VirtioNet<PoolDma>>>,
     /// per queue: foreign handles refused on TX (counted into oerrors)
     foreign: Vec<AtomicU64>,
+    /// per queue: sum of the monotonic RX / TX counters last mirrored into the block, so a burst
+    /// that changed nothing (an empty poll) writes nothing
+    rx_mirrored: Vec<AtomicU64>,
+    tx_mirrored: Vec<AtomicU64>,
 }
 
 fn injected(bdf: &str) -> u32 {
@@ -85,6 +89,8 @@ impl VirtioPort {
             features: dev.features(),
             dev: Mutex::new(Some(dev)),
             foreign: (0..nq).map(|_| AtomicU64::new(0)).collect(),
+            rx_mirrored: (0..nq).map(|_| AtomicU64::new(0)).collect(),
+            tx_mirrored: (0..nq).map(|_| AtomicU64::new(0)).collect(),
         })
     }
 
@@ -115,7 +121,16 @@ impl VirtioPort {
         Some(up)
     }
 
+    /// Mirrors queue q's RX counters when any changed since the last mirror. Every field only
+    /// grows and ibytes only with ipackets (imissed stays 0), so their sum changes exactly when
+    /// a field does. Relaxed: only this queue's thread writes them (the port contract).
     fn mirror_rx(&self, q: u16, s: &Stats) {
+        let key = s.ipackets + s.ierrors + s.rx_nombuf;
+        let last = &self.rx_mirrored[q as usize];
+        if key == last.load(Relaxed) {
+            return;
+        }
+        last.store(key, Relaxed);
         let b = &self.block;
         b.set(q, PORT_Q_IPACKETS, s.ipackets);
         b.set(q, PORT_Q_IBYTES, s.ibytes);
@@ -124,7 +139,14 @@ impl VirtioPort {
         b.set(q, PORT_Q_RX_NOMBUF, s.rx_nombuf);
     }
 
+    /// As mirror_rx, for TX (oerrors includes the foreign handles refused).
     fn mirror_tx(&self, q: u16, s: &Stats) {
+        let key = s.opackets + s.oerrors;
+        let last = &self.tx_mirrored[q as usize];
+        if key == last.load(Relaxed) {
+            return;
+        }
+        last.store(key, Relaxed);
         let b = &self.block;
         b.set(q, PORT_Q_OPACKETS, s.opackets);
         b.set(q, PORT_Q_OBYTES, s.obytes);
@@ -183,7 +205,7 @@ impl NativePort for VirtioPort {
             return 0;
         }
         let n = dev.rx_burst(q, out);
-        self.mirror_rx(q, &dev.queue_stats(q));
+        self.mirror_rx(q, dev.rx_stats(q));
         n
     }
 
@@ -196,7 +218,7 @@ impl NativePort for VirtioPort {
         // Handles come from JS: a foreign one must never reach the driver (it would panic in
         // DmaBuffers::virt). Count it as an output error and consume it, as pcap ports do.
         let (done, foreign) = send_valid(pkts, |h| self.pool.valid(h), |ok| dev.tx_burst(q, ok));
-        let mut s = dev.queue_stats(q);
+        let mut s = *dev.tx_stats(q);
         if foreign > 0 {
             // Relaxed: only this queue's thread writes it (the port contract).
             let c = &self.foreign[q as usize];

@@ -499,6 +499,17 @@ impl<B: DmaBuffers> VirtioNet<B> {
         n
     }
 
+    /// RX counters of queue `q` as kept by the driver (bad_used not included; panics if out of range).
+    #[inline]
+    pub fn rx_stats(&self, q: u16) -> &Stats {
+        &self.rx[q as usize].stats
+    }
+    /// TX counters of queue `q` as kept by the driver (bad_used not included; panics if out of range).
+    #[inline]
+    pub fn tx_stats(&self, q: u16) -> &Stats {
+        &self.tx[q as usize].stats
+    }
+
     /// Counters of queue pair `q` (panics if `q >= queue_pairs()`).
     pub fn queue_stats(&self, q: u16) -> Stats {
         let mut s = self.rx[q as usize].stats;
