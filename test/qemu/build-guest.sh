@@ -56,21 +56,29 @@ cat > "$R/init" <<'INIT'
 # PID 1 of the test guest. Kernel command line knobs:
 #   ringway.cmd=SCRIPT  guest script (a host path) run with bash in a chroot of the host root
 #   ringway.dir=DIR     lab directory, mounted read-write at the same path
+#   ringway.repo=DIR    the repository (node, dist/, native/ are used from it in the guest)
 #   ringway.shell=1     interactive shell afterwards (debugging)
 /bin/busybox --install -s
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev
-CMD=; DIR=; SHELL1=0
+CMD=; DIR=; REPO=; SHELL1=0
 for x in $(cat /proc/cmdline); do
-  case "$x" in ringway.cmd=*) CMD=${x#*=};; ringway.dir=*) DIR=${x#*=};; ringway.shell=1) SHELL1=1;; esac
+  case "$x" in ringway.cmd=*) CMD=${x#*=};; ringway.dir=*) DIR=${x#*=};; ringway.repo=*) REPO=${x#*=};; ringway.shell=1) SHELL1=1;; esac
 done
 for m in virtio_pci 9pnet_virtio 9p virtio_net; do modprobe $m; done
 O=trans=virtio,version=9p2000.L,msize=512000
 H=/host
 mount -t 9p -o $O,ro,cache=loose hostroot $H || echo "GUEST: mount hostroot failed"
-mount -t 9p -o $O lab $H$DIR || echo "GUEST: mount lab failed"
 mount -t proc proc $H/proc; mount -t sysfs sysfs $H/sys; mount -t devtmpfs devtmpfs $H/dev
+# A second view of the host root (a bind: a 9p channel mounts once) keeps what the tmpfs mounts
+# below hide reachable: a checkout (and its lab) under /tmp, as CI's fresh clone may be, is bound
+# back in at the same path. Mounts here are private (no systemd), so the tmpfs does not show in /orig.
+mkdir -p /orig && mount --bind $H /orig
 for d in tmp run var/tmp; do mount -t tmpfs tmpfs $H/$d; done
+for p in $REPO $DIR; do
+  case "$p" in /tmp/*|/run/*|/var/tmp/*) mkdir -p "$H$p" && mount --bind "/orig$p" "$H$p" ;; esac
+done
+mount -t 9p -o $O lab $H$DIR || echo "GUEST: mount lab failed"
 mkdir -p $H/dev/hugepages $H/dev/pts $H/dev/shm; mount -t tmpfs tmpfs $H/dev/shm
 mount -t hugetlbfs nodev $H/dev/hugepages; mount -t devpts devpts $H/dev/pts
 # The initramfs (with the guest kernel's modules) stays reachable from the chroot:

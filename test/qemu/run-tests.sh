@@ -27,8 +27,10 @@ if ! command -v qemu-system-x86_64 > /dev/null; then
 fi
 ROUTES=("$@"); [ ${#ROUTES[@]} = 0 ] && ROUTES=(vfio uio uio-legacy vfio-noiommu)
 T0=$SECONDS
-# noiommu.status is written with the initramfs: a guest built before it existed is rebuilt
-if [ ! -f "$LAB/initramfs.cpio.gz" ] || [ ! -f "$LAB/noiommu.status" ]; then
+# noiommu.status is written with the initramfs: a guest built before it existed is rebuilt, and so
+# is one older than the script that builds it (its init changed)
+if [ ! -f "$LAB/initramfs.cpio.gz" ] || [ ! -f "$LAB/noiommu.status" ] ||
+   [ "$HERE/build-guest.sh" -nt "$LAB/initramfs.cpio.gz" ]; then
   "$HERE/build-guest.sh" || exit 1
 fi
 SUITE=${SUITE:-node}
