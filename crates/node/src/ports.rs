@@ -145,10 +145,9 @@ pub fn native_detach(slot: u32) {
     });
 }
 
-/// Receives up to `max` packets into queue q's exchange area; returns how many. Never throws
-/// (an unknown slot or queue receives nothing).
-#[napi]
-pub fn native_rx_burst(slot: u32, q: u32, max: u32) -> u32 {
+/// Runs `f` on this thread's attachment `slot` with queue q's exchange area; 0 when the slot or
+/// the queue is unknown (the burst entry points never throw).
+fn with_xchg(slot: u32, q: u32, f: impl FnOnce(&Attached, &mut [u32]) -> usize) -> u32 {
     ATTACHED.with(|t| {
         let t = t.borrow();
         let Some(Some(a)) = t.get(slot as usize) else { return 0 };
@@ -158,25 +157,25 @@ pub fn native_rx_burst(slot: u32, q: u32, max: u32) -> u32 {
         // SAFETY: queue q is driven by this thread only (the port contract), so its exchange
         // area is not aliased during the call.
         let x = unsafe { a.entry.block.xchg(q as u16) };
+        f(a, x) as u32
+    })
+}
+
+/// Receives up to `max` packets into queue q's exchange area; returns how many.
+#[napi]
+pub fn native_rx_burst(slot: u32, q: u32, max: u32) -> u32 {
+    with_xchg(slot, q, |a, x| {
         let n = (max as usize).min(x.len());
-        a.native.rx_burst(q as u16, &mut x[..n]) as u32
+        a.native.rx_burst(q as u16, &mut x[..n])
     })
 }
 
 /// Transmits the first `n` handles of queue q's exchange area; returns how many were accepted.
-/// Never throws (an unknown slot or queue accepts nothing).
 #[napi]
 pub fn native_tx_burst(slot: u32, q: u32, n: u32) -> u32 {
-    ATTACHED.with(|t| {
-        let t = t.borrow();
-        let Some(Some(a)) = t.get(slot as usize) else { return 0 };
-        if q as usize >= a.entry.block.n_queues() {
-            return 0;
-        }
-        // SAFETY: as in native_rx_burst.
-        let x = unsafe { a.entry.block.xchg(q as u16) };
+    with_xchg(slot, q, |a, x| {
         let n = (n as usize).min(x.len());
-        a.native.tx_burst(q as u16, &x[..n]) as u32
+        a.native.tx_burst(q as u16, &x[..n])
     })
 }
 
