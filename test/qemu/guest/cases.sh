@@ -60,14 +60,6 @@ t_queues() {
   expect $OUT/q2 "error=\[ERR_RINGWAY_INVALID_ARGUMENT\] port 'virtio:$R0': the device gives 1 queue pair(s), 2 were asked for; open it with queues: 1" \
     "pool_after_close=2048/2048"
 }
-kernel_nics_up() {
-  KA=$(netdev_of $K0); KB=$(netdev_of $K1)
-  for i in $KA $KB; do
-    echo 1 > /proc/sys/net/ipv6/conf/$i/disable_ipv6 2>/dev/null
-    ip link set dev $i up
-  done
-  [ -n "$KA" ] && [ -n "$KB" ]
-}
 # fwd_run NAME [traffic flags]: `ringway fwd` between our NICs in the background (env passes
 # through), kernel traffic across it, then SIGTERM and the final stats.
 fwd_run() {

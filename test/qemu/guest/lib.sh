@@ -14,3 +14,12 @@ case_run() {
   echo "CASE $name $r ${d}ms"
 }
 netdev_of() { ls /sys/bus/pci/devices/$1/virtio*/net/ 2>/dev/null | head -1; }
+# The kernel-side NICs of the cross topology up, IPv6 off (no stray frames); sets KA/KB.
+kernel_nics_up() {
+  KA=$(netdev_of $K0); KB=$(netdev_of $K1)
+  for i in $KA $KB; do
+    echo 1 > /proc/sys/net/ipv6/conf/$i/disable_ipv6 2>/dev/null
+    ip link set dev $i up
+  done
+  [ -n "$KA" ] && [ -n "$KB" ]
+}

@@ -39,14 +39,6 @@ t_info() { # bdf mac [flags]
   $BIN info $1 $3 > $OUT/info 2>&1; cat $OUT/info
   expect $OUT/info "mac=$2" "link_up=true" "transport=$4" "pool_after_close=1024/1024"
 }
-kernel_nics_up() {
-  KA=$(netdev_of $K0); KB=$(netdev_of $K1)
-  for i in $KA $KB; do
-    echo 1 > /proc/sys/net/ipv6/conf/$i/disable_ipv6 2>/dev/null
-    ip link set dev $i up
-  done
-  [ -n "$KA" ] && [ -n "$KB" ]
-}
 # fwd_run NAME [fwd flags] -- [traffic flags]: forwarder in the background, kernel traffic
 # across it, then SIGTERM and stats.
 fwd_run() {
