@@ -137,7 +137,10 @@ export class Port {
     // Devices must be reset and files flushed even when the program just ends: close what the
     // owner left open when the thread exits (signals that kill the process skip this; the CLI
     // handles SIGINT/SIGTERM, and vfio resets a device when its fd closes).
-    if (openOwned.size === 0) process.once('exit', closeOwned);
+    if (!exitHooked) {
+      exitHooked = true;
+      process.once('exit', closeOwned);
+    }
     openOwned.add(p);
     return p;
   }
@@ -241,6 +244,7 @@ export class Port {
 }
 
 const openOwned = new Set<Port>();
+let exitHooked = false; // one 'exit' listener per thread, however often ports open and close
 
 function closeOwned(): void {
   for (const p of [...openOwned]) {

@@ -28,3 +28,16 @@ test('ports left open are closed at exit (pcap file flushed)', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('opening and closing ports many times adds one exit listener, not one per cycle', () => {
+  const idx = new URL('../../src/index.js', import.meta.url).pathname;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `
+    import { Pool, Port } from ${JSON.stringify(idx)};
+    const pool = Pool.create({ buffers: 64, hugepages: 'never' });
+    const before = process.listenerCount('exit');
+    for (let i = 0; i < 50; i++) Port.open('null:size=64', { pool }).close();
+    console.log(process.listenerCount('exit') - before);`], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '1');
+  assert.doesNotMatch(r.stderr, /MaxListenersExceeded/);
+});
