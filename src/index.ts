@@ -1,7 +1,7 @@
 // Public API: re-exports only.
 export { native } from './native.js';
 export { Codes, RingwayError } from './errors.js';
-export { Ring, RingRegion } from './ring/ring.js';
+export { Ring, RingRegion, ringBarrier } from './ring/ring.js';
 export type { RingWaitOptions } from './ring/ring.js';
 export { Pool, PoolView } from './memory/pool.js';
 export type { PoolOptions, PoolStats } from './memory/pool.js';

@@ -6,6 +6,22 @@
 // are sequentially consistent in JS, which is at least the Release/Acquire that each pairing
 // below needs (x86 compiles Atomics.load to a plain load and Atomics.store to xchg).
 //
+// Node 20's V8 does not inline Atomics.*: each is a builtin call (~7.5 ns, against ~1 ns for a
+// typed-array access), and a seq-cst store on x86 is an xchg that stalls until the other core
+// gives up the index's cache line. Two of them per burst were most of the cost at small bursts
+// (docs/benchmarks.md). So the single-producer/consumer fast paths use plain accesses where the
+// hardware and the core's asymmetric doorbell barrier (crates/core/src/ring/barrier.rs) make
+// them correct:
+//  - the doorbell check (load `waiters` after publishing) is plain whenever the core registered
+//    membarrier: the sleeper's barrier::heavy() supplies the StoreLoad ordering for both sides;
+//  - the publishing store of prod_tail/cons_tail is plain only on x86-64 with that barrier. TSO
+//    keeps stores in program order and never moves a store above an earlier load, which is the
+//    Release this store needs; V8 emits typed-array accesses in program order (they are effects
+//    in its graph) and does not merge stores to different indices. On other architectures (and
+//    with RINGWAY_RING_BARRIER=seqcst) the store stays Atomics.store.
+// Acquire loads (polling the other side's index) stay Atomics.load everywhere: the JS memory model
+// lets a compiler hoist a plain read out of a polling loop.
+//
 // The hot path allocates nothing and never throws: functions return counts.
 import { native } from '../native.js';
 import * as L from './layout.js';
@@ -16,6 +32,25 @@ const CONS_HEAD = L.RING_OFF_CONS_HEAD >> 2;
 const CONS_TAIL = L.RING_OFF_CONS_TAIL >> 2;
 const WAITERS = L.RING_OFF_WAITERS >> 2;
 const PROD_WAITERS = L.RING_OFF_PROD_WAITERS >> 2;
+
+// Fixed for the process by the core before any ring exists (barrier.rs): read once here.
+const ASYMMETRIC = native.ringBarrierMode() === 'asymmetric';
+const PLAIN_PUBLISH = ASYMMETRIC && process.arch === 'x64';
+
+/** How this process publishes and rings doorbells (see the header comment). */
+export const ringBarrier = { mode: ASYMMETRIC ? 'asymmetric' : 'seqcst', plainPublish: PLAIN_PUBLISH } as const;
+
+// Release store of a tail index: pairs with the other side's Acquire (Atomics.load) of it.
+function publish(i32: Int32Array, idx: number, v: number): void {
+  if (PLAIN_PUBLISH) i32[idx] = v;
+  else Atomics.store(i32, idx, v);
+}
+
+// The doorbell check after publish(): store-then-load, paired with the sleeper's announce,
+// barrier::heavy(), re-check (ring.rs wait_for). Either it sees our entries or we see it waiting.
+function sleeping(i32: Int32Array, idx: number): boolean {
+  return (ASYMMETRIC ? i32[idx]! : Atomics.load(i32, idx)) !== 0;
+}
 
 // For yielding while another multi-producer/consumer finishes publishing (a 50 µs nap).
 const napCell = new Int32Array(new SharedArrayBuffer(4));
@@ -119,10 +154,8 @@ export class Ring {
     const next = (head + n) | 0;
     i32[h + PROD_HEAD] = next;
     // Release: pairs with the consumer's Acquire load of prod_tail.
-    Atomics.store(i32, h + PROD_TAIL, next);
-    // Seq-cst store above then load: pairs with the sleeper's announce-then-recheck (ring.rs
-    // wait_for). Either it sees our entries or we see it waiting.
-    if (Atomics.load(i32, h + WAITERS) !== 0) native.ringWake(this.objectId, this.byteOffset);
+    publish(i32, h + PROD_TAIL, next);
+    if (sleeping(i32, h + WAITERS)) native.ringWake(this.objectId, this.byteOffset);
     return n;
   }
 
@@ -156,8 +189,8 @@ export class Ring {
     const next = (head + n) | 0;
     i32[h + CONS_HEAD] = next;
     // Release: pairs with the producer's Acquire load of cons_tail (our reads are done).
-    Atomics.store(i32, h + CONS_TAIL, next);
-    if (Atomics.load(i32, h + PROD_WAITERS) !== 0) native.ringWake(this.objectId, this.byteOffset);
+    publish(i32, h + CONS_TAIL, next);
+    if (sleeping(i32, h + PROD_WAITERS)) native.ringWake(this.objectId, this.byteOffset);
     return n;
   }
 
@@ -186,8 +219,10 @@ export class Ring {
     for (let k = 0; k < n; k++) u32[s + ((head + k) & mask)] = src[at + k]!;
     // Publish in reservation order: wait for earlier producers' Release of prod_tail.
     for (let spins = 0; Atomics.load(i32, h + PROD_TAIL) !== head; spins++) if (spins > 256) nap();
+    // Release (seq-cst: several producers hand prod_tail on in turn): pairs with the consumers'
+    // Acquire of prod_tail and the next producer's wait above.
     Atomics.store(i32, h + PROD_TAIL, (head + n) | 0);
-    if (Atomics.load(i32, h + WAITERS) !== 0) native.ringWake(this.objectId, this.byteOffset);
+    if (sleeping(i32, h + WAITERS)) native.ringWake(this.objectId, this.byteOffset);
     return n;
   }
 
@@ -215,7 +250,7 @@ export class Ring {
     for (let k = 0; k < n; k++) dst[at + k] = u32[s + ((head + k) & mask)]!;
     for (let spins = 0; Atomics.load(i32, h + CONS_TAIL) !== head; spins++) if (spins > 256) nap();
     Atomics.store(i32, h + CONS_TAIL, (head + n) | 0);
-    if (Atomics.load(i32, h + PROD_WAITERS) !== 0) native.ringWake(this.objectId, this.byteOffset);
+    if (sleeping(i32, h + PROD_WAITERS)) native.ringWake(this.objectId, this.byteOffset);
     return n;
   }
 

@@ -54,6 +54,13 @@ pub fn ring_wake(id: u32, offset: u32) -> napi::Result<()> {
     Ok(())
 }
 
+/// The doorbell barrier mode, fixed for the process on first use (core ring/barrier.rs):
+/// "asymmetric" (membarrier registered: publishers need only a compiler barrier) or "seqcst".
+#[napi]
+pub fn ring_barrier_mode() -> String {
+    if ringway_core::ring::barrier::init() { "asymmetric".into() } else { "seqcst".into() }
+}
+
 struct Relay {
     stop: Arc<AtomicBool>,
     thread: std::thread::JoinHandle<(f64, f64)>,

@@ -5,10 +5,11 @@
 //! ring), writes the slots, then publishes by moving prod_tail with a Release store; a consumer
 //! Acquire-loads prod_tail, reads the slots, then releases them by a Release store to cons_tail.
 //! Multi-producers publish in reservation order: each waits until prod_tail reaches its own head.
+use super::barrier;
 use super::layout::*;
 use crate::error::{Error, Result};
 use crate::mem::futex;
-use std::sync::atomic::{fence, AtomicU32, Ordering::*};
+use std::sync::atomic::{AtomicU32, Ordering::*};
 use std::time::{Duration, Instant};
 
 /// A view of a ring living in shared memory. Copyable; the memory's owner keeps it alive.
@@ -36,6 +37,8 @@ impl Ring {
                 "ring capacity {capacity} must be a power of two between 1 and {RING_MAX_CAPACITY}"
             )));
         }
+        // Fix the doorbell barrier mode before any side can publish (barrier.rs).
+        barrier::init();
         let r = Ring { base, capacity, mask: capacity - 1 };
         for off in [RING_OFF_PROD_HEAD, RING_OFF_PROD_TAIL, RING_OFF_CONS_HEAD, RING_OFF_CONS_TAIL,
                     RING_OFF_WAKE_SEQ, RING_OFF_WAITERS, RING_OFF_PROD_WAITERS, RING_OFF_SPACE_SEQ] {
@@ -192,10 +195,10 @@ impl Ring {
     /// After publishing: if a consumer announced it is going to sleep, bump wake_seq and wake it.
     #[inline]
     fn wake_consumer(&self) {
-        // SeqCst fence: orders our prod_tail store before the waiters load; pairs with the
-        // consumer's SeqCst waiters increment before its re-check of prod_tail in wait_readable().
+        // StoreLoad barrier (light side): orders our prod_tail store before the waiters load;
+        // pairs with barrier::heavy() after the consumer's waiters increment in wait_for().
         // Either we see its announcement, or it sees our entries.
-        fence(SeqCst);
+        barrier::light();
         if self.word(RING_OFF_WAITERS).load(Relaxed) != 0 {
             self.word(RING_OFF_WAKE_SEQ).fetch_add(1, SeqCst);
             futex::wake(self.word(RING_OFF_WAKE_SEQ), i32::MAX);
@@ -204,8 +207,8 @@ impl Ring {
 
     #[inline]
     fn wake_producer(&self) {
-        // SeqCst fence: pairs with wait_writable()'s announcement, as in wake_consumer().
-        fence(SeqCst);
+        // Light side: pairs with barrier::heavy() in wait_for(), as in wake_consumer().
+        barrier::light();
         if self.word(RING_OFF_PROD_WAITERS).load(Relaxed) != 0 {
             self.word(RING_OFF_SPACE_SEQ).fetch_add(1, SeqCst);
             futex::wake(self.word(RING_OFF_SPACE_SEQ), i32::MAX);
@@ -250,8 +253,10 @@ impl Ring {
         }
         let deadline = Instant::now() + timeout;
         loop {
-            // SeqCst: announce before re-checking; pairs with the fence in wake_*().
+            // SeqCst: announce before re-checking; then the heavy side of the doorbell barrier,
+            // which pairs with barrier::light() (or a JS publisher's plain doorbell load) in wake_*().
             self.word(waiters).fetch_add(1, SeqCst);
+            barrier::heavy();
             let s = self.word(seq).load(SeqCst);
             let n = ready();
             if n == 0 {
@@ -381,5 +386,48 @@ mod tests {
         let (n, waited) = t.join().unwrap();
         assert_eq!(n, 1);
         assert!(waited < Duration::from_secs(4), "woken by the producer, not the timeout: {waited:?}");
+    }
+
+    /// Ping-pong where every wait reaches the futex: each round trip races a publish (light
+    /// barrier) against a sleeper's announcement (membarrier). A wait that times out while its
+    /// entry is in the ring is a lost wake-up.
+    #[test]
+    fn ping_pong_through_sleepers_loses_no_wakeup() {
+        const ROUNDS: u32 = 20_000;
+        let (ma, a) = ring(64);
+        let (mb, b) = ring(64);
+        let keep = (Arc::new(ma), Arc::new(mb));
+        let side = move |send: Ring, recv: Ring, ping: bool| {
+            let mut lost = 0u32;
+            let mut one = [0u32];
+            let receive = |one: &mut [u32; 1], lost: &mut u32, expect: u32| loop {
+                if recv.dequeue(one, false, false) == 1 {
+                    assert_eq!(one[0], expect);
+                    return;
+                }
+                if recv.wait_readable(expect % 3 * 50, Duration::from_secs(2)) == 0 && recv.count() > 0 {
+                    *lost += 1;
+                }
+            };
+            for i in 0..ROUNDS {
+                if ping {
+                    while send.enqueue(&[i], false, false) == 0 {}
+                    receive(&mut one, &mut lost, i);
+                } else {
+                    receive(&mut one, &mut lost, i);
+                    while send.enqueue(&[i], false, false) == 0 {}
+                }
+            }
+            lost
+        };
+        let k2 = keep.clone();
+        let pong = std::thread::spawn(move || {
+            let _k = k2;
+            side(a, b, false)
+        });
+        let lost_ping = side(b, a, true);
+        let lost_pong = pong.join().unwrap();
+        drop(keep);
+        assert_eq!(lost_ping + lost_pong, 0, "sleepers timed out on published entries (lost wake-ups)");
     }
 }
