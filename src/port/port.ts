@@ -5,6 +5,7 @@
 //
 // A Port object is one thread's handle. The opener owns the port (close releases it); other
 // threads `Port.attach(port.descriptor())` with the plain-data descriptor passed in workerData.
+import { isMainThread } from 'node:worker_threads';
 import { native } from '../native.js';
 import { Codes, RingwayError, closed, invalid } from '../errors.js';
 import { Pool, PoolView } from '../memory/pool.js';
@@ -135,12 +136,12 @@ export class Port {
       throw e;
     }
     // Devices must be reset and files flushed even when the program just ends: close what the
-    // owner left open when the thread exits (signals that kill the process skip this; the CLI
-    // handles SIGINT/SIGTERM, and vfio resets a device when its fd closes).
+    // owner left open when the thread exits, and guard the process against ending without it.
     if (!exitHooked) {
       exitHooked = true;
-      process.once('exit', closeOwned);
+      process.once('exit', onExit);
     }
+    if (isMainThread) guardProcess();
     openOwned.add(p);
     return p;
   }
@@ -246,6 +247,12 @@ export class Port {
 const openOwned = new Set<Port>();
 let exitHooked = false; // one 'exit' listener per thread, however often ports open and close
 
+function onExit(): void {
+  closeOwned();
+  // The main thread's exit ends the process: close what workers opened and still hold too.
+  if (isMainThread) native.portsCloseAll();
+}
+
 function closeOwned(): void {
   for (const p of [...openOwned]) {
     try {
@@ -254,6 +261,34 @@ function closeOwned(): void {
       // best effort at exit: keep closing the others
     }
   }
+}
+
+// A process that ends by a signal runs no 'exit' listener. For a uio device that is the dangerous
+// case: nothing resets it, and it keeps DMAing into memory the kernel hands to someone else (vfio
+// at least resets on fd close). So the main thread, once it opened a port, listens for the signals
+// that end a process by default. If nobody else listens, it closes every native port in the
+// process (workers' too), stops listening and re-raises the signal, so the process still dies of
+// it (exit status 128+n, core dumps and parents' views unchanged). If the program has its own
+// listener, that listener decides; when it ends the process, onExit does the closing.
+// (A program that opens ports only in workers gets the workers' 'exit' hooks, not this guard.)
+const FATAL_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+let guarded = false;
+
+function guardProcess(): void {
+  if (guarded) return;
+  guarded = true;
+  // Prepended, so at our call every other listener is still registered (a `once` listener
+  // removes itself when called).
+  for (const sig of FATAL_SIGNALS) process.prependListener(sig, onFatalSignal);
+}
+
+function onFatalSignal(sig: NodeJS.Signals): void {
+  if (process.listenerCount(sig) > 1) return;
+  closeOwned();
+  native.portsCloseAll();
+  for (const s of FATAL_SIGNALS) process.off(s, onFatalSignal);
+  guarded = false;
+  process.kill(process.pid, sig);
 }
 
 function makeBackend(p: Port): Backend {

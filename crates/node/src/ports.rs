@@ -95,6 +95,22 @@ pub fn port_close(id: u32) -> napi::Result<PortClosed> {
     Ok(PortClosed { last_end })
 }
 
+/// Closes every natively driven port in the process, whichever thread opened it: virtio devices
+/// are reset (DMA stops) and unmapped, pcap files closed. For the process's last moments (the
+/// main thread's 'exit', or a fatal signal nobody else handles: src/port/port.ts); JS handles of
+/// these ports then see ERR_RINGWAY_CLOSED, and bursts on them move nothing. Returns how many.
+#[napi]
+pub fn ports_close_all() -> u32 {
+    let ports = registry::remove_native_ports();
+    for e in &ports {
+        if let Some(n) = &e.native {
+            // Best effort: one port failing to close must not keep the others' devices running.
+            let _ = n.close();
+        }
+    }
+    ports.len() as u32
+}
+
 /// One thread's attachment to a natively driven port.
 struct Attached {
     entry: Arc<PortEntry>,

@@ -89,6 +89,28 @@ t_bad_used() {
   [ "$(stat_of badlen b bad_used)" = 0 ] &&
   expect $OUT/badlen.fwd "buffers: 8192/8192 back in the pool, 0 missing, 0 duplicated"
 }
+# hold NAME [--handler]: a program holding virtio:R0 (dist/test/qemu/guest/hold-port.js), ended by
+# SIGTERM; prints R0's device_status before and after and the exit status, as "B A RC".
+hold() {
+  local name=$1; shift
+  $NODE $ROOT/dist/test/qemu/guest/hold-port.js virtio:$R0$SPEC "$@" > $OUT/$name 2>&1 &
+  local pid=$!
+  for _ in $(seq 300); do grep -q '^ready\|rror' $OUT/$name && break; sleep 0.1; done
+  local before=$(python3 $HERE/devstatus.py $R0)
+  kill -TERM $pid; wait $pid; local rc=$?
+  local after=$(python3 $HERE/devstatus.py $R0)
+  echo "  $name: $(head -c 300 $OUT/$name | tr '\n' ' '); device $before before SIGTERM, $after after; exit status $rc" >&2
+  echo "${before#status=} ${after#status=} $rc"
+}
+t_signal() {
+  # No SIGTERM listener of its own: the library's guard resets the device (virtio status 0: DMA
+  # stopped, which uio would otherwise never do) and re-raises, so the process dies of the signal.
+  set -- $(hold hold1)
+  [ "$1" != 0 ] && [ "$2" = 0 ] && [ "$3" = 143 ] || return 1
+  # Its own listener (exits 7): the guard leaves the decision to it; 'exit' resets the device.
+  set -- $(hold hold2 --handler)
+  [ "$1" != 0 ] && [ "$2" = 0 ] && [ "$3" = 7 ]
+}
 t_unbind() {
   $RW unbind $R0 > $OUT/unbind 2>&1 && $RW unbind $R1 >> $OUT/unbind 2>&1 || { cat $OUT/unbind; return 1; }
   sleep 0.5
@@ -143,6 +165,9 @@ case_run $ROUTE/queues-error t_queues
 case_run $ROUTE/kernel-nics-up kernel_nics_up
 case_run $ROUTE/fwd-byte-exact t_fwd
 case_run $ROUTE/bad-used-len t_bad_used
+# uio routes: there nothing else resets a device whose process died (vfio's release path does, and
+# vfio-pci refuses the sysfs BAR mapping devstatus.py uses while it owns the device).
+[ $DRV = uio_pci_generic ] && case_run $ROUTE/signal-resets-device t_signal
 case_run $ROUTE/unbind-kernel t_unbind
 echo "GUEST: $FAILS failed"
 exit $FAILS
