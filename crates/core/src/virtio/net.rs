@@ -2,9 +2,10 @@
 //! per packet with the virtio_net_hdr in the buffer headroom.
 //!
 //! Trade-offs: no MRG_RXBUF (one 2 KiB buffer per packet is enough without offloads, and
-//! frames above the buffer are the device's to drop); no EVENT_IDX (we poll, and the plain
-//! NO_NOTIFY / NO_INTERRUPT flags already suppress the expensive notifications); no offloads
-//! (the header we send is all zero, the one we get is ignored).
+//! frames above the buffer are the device's to drop); EVENT_IDX when offered (virtio 1.2
+//! §2.7.7 / §2.7.10: kicks only when avail_event asks, used_event held behind so a polled
+//! queue never interrupts; with QEMU it also saves a used->flags rewrite per received packet);
+//! no offloads (the header we send is all zero, the one we get is ignored).
 use super::buffers::DmaBuffers;
 use super::spec::{feature::*, net as n, netcfg, status};
 use super::transport_legacy::Legacy;
@@ -34,11 +35,13 @@ pub struct Config {
     /// Some(on/off): set promiscuous mode through the control queue (needs CTRL_RX).
     pub promisc: Option<bool>,
     pub transport: TransportKind,
+    /// Negotiate VIRTIO_F_EVENT_IDX when offered (virtio 1.2 §2.7.7, §2.7.10; default on).
+    pub event_idx: bool,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { queue_pairs: 1, ring_size: 256, promisc: Some(true), transport: TransportKind::Auto }
+        Config { queue_pairs: 1, ring_size: 256, promisc: Some(true), transport: TransportKind::Auto, event_idx: true }
     }
 }
 
@@ -155,6 +158,13 @@ impl<B: DmaBuffers> VirtioNet<B> {
         // offered (the device then DMAs through the IOMMU, which is what vfio sets up).
         let offered = t.device_features()?;
         let mut want = NET_MAC | NET_STATUS | NET_CTRL_VQ | NET_CTRL_RX | NET_MQ;
+        if cfg.event_idx {
+            // virtio 1.2 §6 / §2.7.7 / §2.7.10: event indexes instead of the ring flags. The
+            // device then publishes in avail_event how far it has read, and kicks are sent
+            // only when it asks for one; for QEMU's virtio-net it also means one ring access
+            // less per received packet (it no longer rewrites used->flags per packet).
+            want |= RING_EVENT_IDX;
+        }
         if !legacy {
             if offered & VERSION_1 == 0 {
                 return Err(Error::Unsupported(format!("{}: device does not offer VIRTIO_F_VERSION_1", self.bdf)));
@@ -244,7 +254,8 @@ impl<B: DmaBuffers> VirtioNet<B> {
         } else {
             (want.next_power_of_two() >> (!want.is_power_of_two()) as u16).max(2)
         };
-        let vq = Virtqueue::new(q, size, scratch)?;
+        let mut vq = Virtqueue::new(q, size, scratch)?;
+        vq.set_event_idx(self.features & RING_EVENT_IDX != 0);
         if dma::mode() == Some(dma::IovaMode::Phys) {
             vq.check_contiguous(t.is_legacy())?;
         }
@@ -423,6 +434,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
         if nbad > 0 {
             self.bufs.free_burst(&bad[..nbad]);
         }
+        if got + nbad > 0 {
+            self.rx[q].vq.hold_used_event();
+        }
         if self.rx[q].vq.free_slots() >= BURST.min(self.rx[q].vq.size() as usize / 2) || got == 0 {
             self.refill(q);
         }
@@ -433,6 +447,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
     fn reclaim(&mut self, q: usize) {
         let tq = &mut self.tx[q];
         let mut done = [0u32; BURST];
+        let mut any = false;
         loop {
             let mut nd = 0;
             while nd < BURST {
@@ -450,7 +465,11 @@ impl<B: DmaBuffers> VirtioNet<B> {
             if nd == 0 {
                 break;
             }
+            any = true;
             self.bufs.free_burst(&done[..nd]);
+        }
+        if any {
+            tq.vq.hold_used_event();
         }
     }
 

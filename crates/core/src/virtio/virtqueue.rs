@@ -45,7 +45,11 @@ pub struct Virtqueue {
     chain: Vec<u16>,
     free: Vec<u16>,
     avail_idx: Wrapping<u16>,
+    /// avail->idx as of the last `publish` (the "old" of the §2.7.10 event check)
+    published: Wrapping<u16>,
     last_used: Wrapping<u16>,
+    /// VIRTIO_F_EVENT_IDX negotiated: used_event / avail_event replace the ring flags
+    event_idx: bool,
     pub bad_used: u64,
     inject_bad_len: u32,
 }
@@ -76,7 +80,9 @@ impl Virtqueue {
             chain: vec![1; n],
             free: (0..size).rev().collect(),
             avail_idx: Wrapping(0),
+            published: Wrapping(0),
             last_used: Wrapping(0),
+            event_idx: false,
             bad_used: 0,
             inject_bad_len: 0,
         };
@@ -87,6 +93,36 @@ impl Virtqueue {
 
     pub fn size(&self) -> u16 {
         self.size
+    }
+
+    /// Switch to event-index notification suppression (VIRTIO_F_EVENT_IDX negotiated); call
+    /// before the queue is handed to the device.
+    pub fn set_event_idx(&mut self, on: bool) {
+        self.event_idx = on;
+        if on {
+            // virtio 1.2 §2.7.7.1: with EVENT_IDX the driver MUST set avail->flags to 0; it
+            // suppresses used buffer notifications through used_event instead (we poll).
+            self.mem.write::<u16>(self.avail_off, 0);
+            self.hold_used_event();
+        } else {
+            self.mem.write::<u16>(self.avail_off, AVAIL_F_NO_INTERRUPT);
+        }
+    }
+
+    pub fn event_idx(&self) -> bool {
+        self.event_idx
+    }
+
+    /// virtio 1.2 §2.7.7 / §2.7.8: used_event (avail->ring[size]) asks the device to notify
+    /// only once used->idx passes it. We poll and never want an interrupt, so it is kept one
+    /// behind what we have consumed: the device, which only notifies when its used->idx steps
+    /// over used_event, never reaches it (it would take a wrap of 65536 entries without our
+    /// popping any, and the ring holds at most 32768). One plain store, after each pop batch.
+    pub fn hold_used_event(&mut self) {
+        if self.event_idx {
+            let v = self.last_used - Wrapping(1);
+            self.mem.write::<u16>(self.avail_off + AVAIL_HDR + 2 * self.size as usize, v.0.to_le());
+        }
     }
     pub fn desc_iova(&self) -> u64 {
         self.mem.iova(0)
@@ -176,16 +212,28 @@ impl Virtqueue {
     }
 
     /// §2.7.13.3: make everything pushed so far visible by storing avail->idx; then
-    /// §2.7.10: report whether the device wants a notification (used->flags NO_NOTIFY clear).
+    /// §2.7.10: report whether the device wants a notification (used->flags NO_NOTIFY clear,
+    /// or with EVENT_IDX: this publish stepped over avail_event).
     pub fn publish(&mut self) -> bool {
         // Release: descriptor and ring-slot stores above become visible before the idx store;
         // pairs with the device's read of avail->idx before it reads the ring entries.
         fence(Ordering::Release);
         self.mem.write::<u16>(self.avail_off + 2, self.avail_idx.0.to_le());
-        // Full fence: our idx store must be ordered before the used->flags load below (a
-        // store->load order only a full barrier gives); pairs with the device setting
-        // NO_NOTIFY and then re-checking avail->idx, so no kick is lost.
+        // Full fence: our idx store must be ordered before the used->flags / avail_event load
+        // below (a store->load order only a full barrier gives); pairs with the device setting
+        // NO_NOTIFY (or avail_event) and then re-checking avail->idx, so no kick is lost.
         fence(Ordering::SeqCst);
+        let (old, new) = (self.published, self.avail_idx);
+        self.published = new;
+        if self.event_idx {
+            // virtio 1.2 §2.7.10: avail_event (used->ring[size]) is the avail->idx value at
+            // which the device wants the next notification; §2.7.10.1: notify when the idx we
+            // just moved from `old` to `new` stepped over it (the spec's vring_need_event:
+            // event in [old, new), in wrapping u16 arithmetic). While the device is busy
+            // draining the ring it leaves avail_event behind, so we do not kick at all.
+            let ev = Wrapping(u16::from_le(self.mem.read::<u16>(self.used_off + USED_HDR + USED_ELEM * self.size as usize)));
+            return (new - ev - Wrapping(1)).0 < (new - old).0;
+        }
         self.mem.read::<u16>(self.used_off) & USED_F_NO_NOTIFY == 0
     }
 
@@ -317,6 +365,66 @@ mod tests {
         vq.device_complete(vq.avail_head(0) as u32, 50);
         assert_eq!(vq.pop(), Some(Used::BadLen { handle: 7 }));
         assert_eq!(vq.bad_used, 1);
+    }
+
+    /// Test support: what the device would do with EVENT_IDX: ask for a kick at avail idx `v`.
+    fn set_avail_event(vq: &Virtqueue, v: u16) {
+        vq.mem.write::<u16>(vq.used_off + USED_HDR + USED_ELEM * vq.size as usize, v.to_le());
+    }
+
+    #[test]
+    fn event_idx_kicks_only_when_avail_event_is_crossed() {
+        let mut vq = Virtqueue::new(0, 8, 0).unwrap();
+        vq.set_event_idx(true);
+        // §2.7.7.1: flags 0 with EVENT_IDX; used_event one behind what we consumed (0)
+        assert_eq!(vq.mem.read::<u16>(vq.avail_off), 0);
+        assert_eq!(vq.mem.read::<u16>(vq.avail_off + AVAIL_HDR + 2 * 8), 0xffff);
+        // avail_event 0 (device idle at start): the first publish (0 -> 2) crosses it
+        assert!(vq.push(1, &[(0x1000, 64, false)]));
+        assert!(vq.push(2, &[(0x2000, 64, false)]));
+        assert!(vq.publish());
+        // device busy draining, avail_event left at 1: 2 -> 3 does not cross it
+        set_avail_event(&vq, 1);
+        assert!(vq.push(3, &[(0x3000, 64, false)]));
+        assert!(!vq.publish());
+        // device caught up and asks at 3: 3 -> 5 crosses it
+        set_avail_event(&vq, 3);
+        assert!(vq.push(4, &[(0x4000, 64, false)]));
+        assert!(vq.push(5, &[(0x5000, 64, false)]));
+        assert!(vq.publish());
+        // asking further ahead than we published: no kick yet
+        set_avail_event(&vq, 9);
+        for i in 0..5 {
+            let id = vq.avail_head(i) as u32;
+            vq.device_complete(id, 0);
+        }
+        while vq.pop().is_some() {}
+        vq.hold_used_event();
+        assert_eq!(vq.mem.read::<u16>(vq.avail_off + AVAIL_HDR + 2 * 8), 4);
+        assert!(vq.push(6, &[(0x6000, 64, false)]));
+        assert!(!vq.publish()); // 5 -> 6
+        // wrap: avail_event 0xffff, idx moving 0xfffe -> 0x0001 crosses it
+        let mut w = Virtqueue::new(0, 4, 0).unwrap();
+        w.set_event_idx(true);
+        w.avail_idx = Wrapping(0xfffe);
+        w.published = Wrapping(0xfffe);
+        set_avail_event(&w, 0xffff);
+        for h in 0..3 {
+            assert!(w.push(h, &[(0x1000, 64, false)]));
+        }
+        assert!(w.publish());
+    }
+
+    #[test]
+    fn without_event_idx_no_notify_flag_decides() {
+        let mut vq = Virtqueue::new(0, 4, 0).unwrap();
+        vq.set_event_idx(false);
+        assert_eq!(vq.mem.read::<u16>(vq.avail_off), AVAIL_F_NO_INTERRUPT);
+        assert!(vq.push(1, &[(0x1000, 64, false)]));
+        assert!(vq.publish());
+        vq.mem.write::<u16>(vq.used_off, USED_F_NO_NOTIFY);
+        assert!(vq.push(2, &[(0x2000, 64, false)]));
+        assert!(!vq.publish());
     }
 
     #[test]
