@@ -60,6 +60,14 @@ t_queues() {
   expect $OUT/q2 "error=\[ERR_RINGWAY_INVALID_ARGUMENT\] port 'virtio:$R0': the device gives 1 queue pair(s), 2 were asked for; open it with queues: 1" \
     "pool_after_close=2048/2048"
 }
+t_mq() {
+  # vfio boot: QEMU offers VIRTIO_NET_F_MQ (mq=on), the driver negotiates it (bit 22), finds the
+  # control queue at index 2 * max_virtqueue_pairs and uses it (promiscuous mode at open); the hub
+  # backend makes max_virtqueue_pairs 1, so traffic on several pairs needs a multi-queue backend
+  $INFO virtio:$R0 > $OUT/mq 2>&1; sed 's/^/  /' $OUT/mq
+  local f; f=$(sed -n 's/.*features=\(0x[0-9a-f]*\).*/\1/p' $OUT/mq)
+  [ -n "$f" ] && [ $(( f & (1 << 22) )) != 0 ] && [ $(( f & (1 << 17) )) != 0 ] && expect $OUT/mq "queues=1"
+}
 # fwd_run NAME [traffic flags]: `ringway fwd` between our NICs in the background (env passes
 # through), kernel traffic across it, then SIGTERM and the final stats.
 fwd_run() {
@@ -162,6 +170,7 @@ case_run $ROUTE/info-r1 t_info $R1$SPEC 52:54:00:12:34:11 $TNAME
 [ $ROUTE = vfio-noiommu ] && case_run $ROUTE/no-hugepages-error t_noiommu_nohuge
 [ $ROUTE = uio-legacy ] && case_run $ROUTE/info-r0-modern-on-transitional t_info $R0 52:54:00:12:34:10 modern
 case_run $ROUTE/queues-error t_queues
+[ "$(param ringway.mq 0)" = 1 ] && case_run $ROUTE/mq-negotiated t_mq
 case_run $ROUTE/kernel-nics-up kernel_nics_up
 case_run $ROUTE/fwd-byte-exact t_fwd
 case_run $ROUTE/bad-used-len t_bad_used
