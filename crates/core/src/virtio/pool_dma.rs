@@ -34,8 +34,9 @@ pub struct PoolDma {
     /// The cache every virtio port of this process on this pool shares (see `shared_cache`).
     shared: Arc<Mutex<PoolCache>>,
     /// This port's own cache: used only when another thread is inside the shared one, so a
-    /// burst never waits for a lock.
-    cache: PoolCache,
+    /// burst never waits for a lock. Made at the first such contention (a pool user slot is
+    /// claimed then), so ports that never contend cost the pool no slot of their own.
+    cache: Option<PoolCache>,
     pool: Arc<Pool>,
     addr: Addr,
 }
@@ -101,7 +102,8 @@ fn phys_pages(pool: &Pool, route: Route) -> Result<Vec<u64>> {
 }
 
 impl PoolDma {
-    /// Packet memory for a NIC reached through `route`. Claims one user slot (cache) of the pool.
+    /// Packet memory for a NIC reached through `route`. Shares the process's cache for this pool
+    /// (one pool user slot for all virtio ports on it; see `shared_cache`).
     pub fn new(pool: Arc<Pool>, route: Route) -> Result<PoolDma> {
         let addr = match route {
             Route::Vfio => {
@@ -110,12 +112,26 @@ impl PoolDma {
             }
             Route::Uio | Route::VfioNoIommu => Addr::Phys(phys_pages(&pool, route)?),
         };
-        Ok(PoolDma { shared: shared_cache(&pool)?, cache: PoolCache::new(pool.clone())?, pool, addr })
+        Ok(PoolDma { shared: shared_cache(&pool)?, cache: None, pool, addr })
     }
 
     #[cfg(test)]
     fn fake(pool: Arc<Pool>, base: u64) -> PoolDma {
-        PoolDma { shared: shared_cache(&pool).unwrap(), cache: PoolCache::new(pool.clone()).unwrap(), pool, addr: Addr::Fake(base) }
+        PoolDma { shared: shared_cache(&pool).unwrap(), cache: None, pool, addr: Addr::Fake(base) }
+    }
+
+    /// Runs `f` on this port's own cache, made on first use. If the pool has no user slot left
+    /// for it, waits for the shared cache instead (a burst's worth of time, on a pool with more
+    /// users than slots: rare by construction, and still correct).
+    #[cold]
+    fn with_own<R>(&mut self, f: impl FnOnce(&mut PoolCache) -> R) -> R {
+        if self.cache.is_none() {
+            self.cache = PoolCache::new(self.pool.clone()).ok();
+        }
+        match &mut self.cache {
+            Some(c) => f(c),
+            None => f(&mut self.shared.lock().unwrap_or_else(|e| e.into_inner())),
+        }
     }
 
     pub fn pool(&self) -> &Arc<Pool> {
@@ -131,7 +147,9 @@ impl PoolDma {
     /// Return cached buffers to the shared ring (close path: so the pool audits whole). The
     /// shared cache is flushed too (other ports just refill it from the ring).
     pub fn flush(&mut self) {
-        self.cache.flush();
+        if let Some(c) = &mut self.cache {
+            c.flush();
+        }
         self.shared.lock().unwrap_or_else(|e| e.into_inner()).flush();
     }
 }
@@ -144,17 +162,17 @@ impl PoolDma {
 unsafe impl DmaBuffers for PoolDma {
     #[inline]
     fn alloc_burst(&mut self, out: &mut [u32]) -> usize {
-        match self.shared.try_lock() {
-            Ok(mut c) => c.alloc_burst(out),
-            Err(_) => self.cache.alloc_burst(out),
+        if let Ok(mut c) = self.shared.try_lock() {
+            return c.alloc_burst(out);
         }
+        self.with_own(|c| c.alloc_burst(out))
     }
     #[inline]
     fn free_burst(&mut self, h: &[u32]) {
-        match self.shared.try_lock() {
-            Ok(mut c) => c.free(h),
-            Err(_) => self.cache.free(h),
+        if let Ok(mut c) = self.shared.try_lock() {
+            return c.free(h);
         }
+        self.with_own(|c| c.free(h))
     }
     #[inline]
     fn virt(&self, h: u32) -> *mut u8 {
@@ -228,14 +246,15 @@ mod tests {
         let mut g = [0u32; 32];
         assert_eq!(a.alloc_burst(&mut g), 32);
         assert_eq!(g, h);
+        // no contention yet: no own cache, no pool user slot taken for it
+        assert!(a.cache.is_none() && b.cache.is_none());
         // the shared cache busy on another thread: the port's own cache serves, nothing blocks
-        assert_eq!(a.cache.cached(), 0);
         {
             let _held = b.shared.lock().unwrap();
             let mut k = [0u32; 8];
             assert_eq!(a.alloc_burst(&mut k), 8);
             a.free_burst(&k);
-            assert!(a.cache.cached() >= 8);
+            assert!(a.cache.as_ref().unwrap().cached() >= 8);
         }
         a.free_burst(&g);
         a.flush();
