@@ -18,32 +18,9 @@ use std::fs::{File, OpenOptions};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::{Arc, Mutex};
 
-// _IO(';', 100 + n) from <linux/vfio.h>
-const VFIO_TYPE: u64 = b';' as u64;
-const fn io(nr: u64) -> u64 {
-    (VFIO_TYPE << 8) | (100 + nr)
-}
-const GET_API_VERSION: u64 = io(0);
-const CHECK_EXTENSION: u64 = io(1);
-const SET_IOMMU: u64 = io(2);
-const GROUP_GET_STATUS: u64 = io(3);
-const GROUP_SET_CONTAINER: u64 = io(4);
-const GROUP_UNSET_CONTAINER: u64 = io(5);
-const GROUP_GET_DEVICE_FD: u64 = io(6);
-const DEVICE_GET_INFO: u64 = io(7);
-const DEVICE_GET_REGION_INFO: u64 = io(8);
-const DEVICE_RESET: u64 = io(11);
-const IOMMU_MAP_DMA: u64 = io(13);
-const IOMMU_UNMAP_DMA: u64 = io(14);
-const API_VERSION: i32 = 0;
-const TYPE1_IOMMU: u64 = 1;
-/// VFIO_NOIOMMU_IOMMU in <linux/vfio.h>: the only IOMMU type a no-IOMMU group accepts.
-const NOIOMMU_IOMMU: u64 = 8;
-const GROUP_FLAGS_VIABLE: u32 = 1;
-const DEVICE_FLAGS_RESET: u32 = 1;
-const REGION_FLAG_MMAP: u32 = 4;
-pub const CONFIG_REGION_INDEX: u32 = 7;
-const DMA_READ_WRITE: u32 = 1 | 2;
+use super::vfio_uapi::*;
+pub use super::vfio_uapi::CONFIG_REGION_INDEX;
+
 
 #[repr(C)]
 #[derive(Default)]
