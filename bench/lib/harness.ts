@@ -31,7 +31,15 @@ export interface BenchResult {
   ratio: number;
   reps: number;
   /** min/max of the reps, to judge how far a median can be trusted; contended = samples taken while the idle gate was not met. */
-  noise: { ours_min: number; ours_max: number; theirs_min: number; theirs_max: number; loadavg1_start: number; loadavg1_end: number; contended: number };
+  noise: {
+    ours_min: number; ours_max: number; theirs_min: number; theirs_max: number; loadavg1_start: number; loadavg1_end: number; contended: number;
+    /**
+     * ours/theirs within each rep (the two samples were taken back to back), median and range. On
+     * a VM whose speed changes for minutes at a time, this is the steadier reading when the
+     * medians of the two sides come from different periods.
+     */
+    paired_ratio_median: number; paired_ratio_min: number; paired_ratio_max: number;
+  };
   samples: { ours: number[]; theirs: number[] };
   context?: Record<string, unknown>;
 }
@@ -126,6 +134,7 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
 
   const oursMed = median(ours);
   const theirsMed = median(theirs);
+  const paired = ours.map((o, i) => o / theirs[i]!);
   const result: BenchResult = {
     bench: spec.name,
     unit: spec.unit,
@@ -142,6 +151,9 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
       loadavg1_start: round3(load0),
       loadavg1_end: round3(loadavg()[0] ?? 0),
       contended,
+      paired_ratio_median: round3(median(paired)),
+      paired_ratio_min: round3(Math.min(...paired)),
+      paired_ratio_max: round3(Math.max(...paired)),
     },
     samples: { ours: ours.map(round3), theirs: theirs.map(round3) },
   };
@@ -151,6 +163,7 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
   const spread = (xs: number[], med: number) => `${((100 * (Math.max(...xs) - Math.min(...xs))) / med).toFixed(0)}%`;
   log(`noise: ours ${result.noise.ours_min}..${result.noise.ours_max} (spread ${spread(ours, oursMed)}), ` +
     `theirs ${result.noise.theirs_min}..${result.noise.theirs_max} (spread ${spread(theirs, theirsMed)}), ` +
+    `ratio within reps ${result.noise.paired_ratio_min}..${result.noise.paired_ratio_max} (median ${result.noise.paired_ratio_median}), ` +
     `loadavg ${result.noise.loadavg1_start} -> ${result.noise.loadavg1_end}` +
     (contended > 0 ? `, ${contended} samples CONTENDED (idle gate not met)` : ''));
   console.log(JSON.stringify(result));

@@ -49,6 +49,10 @@ test('runBench alternates the order, takes medians and prints the JSON last', as
   assert.equal(result.noise.ours_min, 10);
   assert.equal(result.noise.theirs_max, 6);
   assert.equal(result.noise.contended, 0);
+  // per rep: 10/5, 12/4, 11/6
+  assert.equal(result.noise.paired_ratio_median, 2);
+  assert.equal(result.noise.paired_ratio_min, 1.833);
+  assert.equal(result.noise.paired_ratio_max, 3);
   assert.deepEqual(result.context, { memory: 'no-huge' });
   assert.equal(lines.filter((l) => /rep \d\/3/.test(l)).length, 6, 'one line per sample');
 });
