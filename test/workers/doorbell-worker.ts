@@ -10,7 +10,7 @@ const { role, sendId, recvId, rounds, timeoutMs } = workerData as {
 const send = RingRegion.attach(sendId);
 const recv = RingRegion.attach(recvId);
 const one = new Uint32Array(1);
-let lost = 0, slow = 0, wrong = 0, sleeps = 0;
+let lost = 0, slow = 0, wrong = 0, waits = 0;
 const spins = [0, 10, 100];
 
 function receive(expect: number, k: number): void {
@@ -19,7 +19,7 @@ function receive(expect: number, k: number): void {
       if (one[0] !== expect) wrong++;
       return;
     }
-    sleeps++;
+    waits++;
     if (recv.ring.waitReadable({ spin: spins[k % 3]!, timeoutMs }) === 0) {
       // Timed out: if the entry is there, the publisher's doorbell check missed our announcement.
       if (recv.ring.count() > 0) lost++;
@@ -41,4 +41,4 @@ for (let i = 0; i < rounds; i++) {
 }
 send.close();
 recv.close();
-parentPort!.postMessage({ lost, slow, wrong, sleeps });
+parentPort!.postMessage({ lost, slow, wrong, waits });
