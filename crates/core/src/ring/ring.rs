@@ -388,7 +388,7 @@ mod tests {
         assert!(waited < Duration::from_secs(4), "woken by the producer, not the timeout: {waited:?}");
     }
 
-    /// Ping-pong where every wait reaches the futex: each round trip races a publish (light
+    /// Ping-pong where the waits go to the futex after a spin of 0, 50 or 100 polls: each round trip races a publish (light
     /// barrier) against a sleeper's announcement (membarrier). A wait that times out while its
     /// entry is in the ring is a lost wake-up.
     #[test]
