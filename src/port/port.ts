@@ -284,8 +284,7 @@ function guardProcess(): void {
 
 function onFatalSignal(sig: NodeJS.Signals): void {
   if (process.listenerCount(sig) > 1) return;
-  closeOwned();
-  native.portsCloseAll();
+  onExit(); // what the exit would have done (this runs in the main thread: all native ports)
   for (const s of FATAL_SIGNALS) process.off(s, onFatalSignal);
   guarded = false;
   process.kill(process.pid, sig);
