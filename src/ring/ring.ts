@@ -80,6 +80,17 @@ export class Ring {
   // the cached value says "full" or "empty", so the other side's cache line is touched rarely.
   private consTailSeen = 0;
   private prodTailSeen = 0;
+  // Private copy of this handle's OWN index while it is the single producer / single consumer
+  // (AF_XDP keeps cached_prod in the user's xsk_ring_prod the same way). The shared prod_head /
+  // cons_head are still written on every call, for count(), the wait paths and the Rust side, but
+  // never read on the SP/SC path. Reading them there cost burst-1 throughput about 2x on this VM
+  // (docs/benchmarks.md): the producer's index line is the one the caught-up consumer polls.
+  // `held` says the copy is valid: it is taken from shared memory at the first SP/SC call, and
+  // dropped by any MP/MC call on this handle and by resync().
+  private prodHead = 0;
+  private prodHeld = false;
+  private consHead = 0;
+  private consHeld = false;
 
   constructor(view: ArrayBuffer, byteOffset: number, objectId: number) {
     if (byteOffset % 128 !== 0) throw new RangeError(`ring offset ${byteOffset} must be 128-aligned`);
@@ -132,13 +143,11 @@ export class Ring {
 
   enqueueSpAt(src: Uint32Array, at: number, n: number, bulk = false): number {
     if (this.fastN === 0 && n >= 8) this.pickFast(n);
-    const i32 = this.i32, h = this.h;
-    const head = i32[h + PROD_HEAD]!; // only this producer writes it
+    if (!this.prodHeld) this.holdProducer();
+    const head = this.prodHead;
     let free = (this.capacity + this.consTailSeen - head) | 0;
     if (free < n) {
-      // Acquire: pairs with the consumer's Release (Atomics.store) of cons_tail.
-      this.consTailSeen = Atomics.load(i32, h + CONS_TAIL);
-      free = (this.capacity + this.consTailSeen - head) | 0;
+      free = (this.capacity + this.seeConsTail() - head) | 0;
       if (free < n) {
         if (bulk) return 0;
         n = free;
@@ -152,11 +161,52 @@ export class Ring {
       for (let k = 0; k < n; k++) u32[s + ((head + k) & mask)] = src[at + k]!;
     }
     const next = (head + n) | 0;
-    i32[h + PROD_HEAD] = next;
+    this.prodHead = next;
+    const i32 = this.i32, h = this.h;
+    i32[h + PROD_HEAD] = next; // read only by count(), waitWritable() and multi-producers
     // Release: pairs with the consumer's Acquire load of prod_tail.
     publish(i32, h + PROD_TAIL, next);
-    if (sleeping(i32, h + WAITERS)) native.ringWake(this.objectId, this.byteOffset);
+    if (sleeping(i32, h + WAITERS)) this.wake();
     return n;
+  }
+
+  /**
+   * Drops this handle's cached indices. Call it before using enqueueSp/dequeueSc on a handle
+   * after ANOTHER handle (thread, or the Rust core) produced or consumed on the same ring: an
+   * SP/SC handle trusts its private copy of its own index (see prodHead above). Handing the role
+   * over needs no call on the old holder, and MP/MC calls on this handle resync by themselves.
+   */
+  resync(): void {
+    this.prodHeld = false;
+    this.consHeld = false;
+  }
+
+  // Cold paths, kept out of the SP/SC bodies so those stay small enough for V8 to inline.
+  private holdProducer(): void {
+    // Acquire: pairs with the previous producer's Release of prod_tail (prod_head == prod_tail
+    // whenever no producer is mid-call, which SP use requires).
+    this.prodHead = Atomics.load(this.i32, this.h + PROD_TAIL);
+    this.prodHeld = true;
+  }
+
+  private holdConsumer(): void {
+    // Acquire: pairs with the previous consumer's Release of cons_tail.
+    this.consHead = Atomics.load(this.i32, this.h + CONS_TAIL);
+    this.consHeld = true;
+  }
+
+  private seeConsTail(): number {
+    // Acquire: pairs with the consumer's Release (publish) of cons_tail.
+    return (this.consTailSeen = Atomics.load(this.i32, this.h + CONS_TAIL));
+  }
+
+  private seeProdTail(): number {
+    // Acquire: pairs with the producer's Release (publish) of prod_tail.
+    return (this.prodTailSeen = Atomics.load(this.i32, this.h + PROD_TAIL));
+  }
+
+  private wake(): void {
+    native.ringWake(this.objectId, this.byteOffset);
   }
 
   // ---------------------------------------------------------------- single consumer
@@ -167,13 +217,11 @@ export class Ring {
 
   dequeueScAt(dst: Uint32Array, at: number, n: number, bulk = false): number {
     if (this.fastN === 0 && n >= 8) this.pickFast(n);
-    const i32 = this.i32, h = this.h;
-    const head = i32[h + CONS_HEAD]!; // only this consumer writes it
+    if (!this.consHeld) this.holdConsumer();
+    const head = this.consHead;
     let avail = (this.prodTailSeen - head) | 0;
     if (avail < n) {
-      // Acquire: pairs with the producer's Release (Atomics.store) of prod_tail.
-      this.prodTailSeen = Atomics.load(i32, h + PROD_TAIL);
-      avail = (this.prodTailSeen - head) | 0;
+      avail = (this.seeProdTail() - head) | 0;
       if (avail < n) {
         if (bulk) return 0;
         n = avail;
@@ -187,16 +235,19 @@ export class Ring {
       for (let k = 0; k < n; k++) dst[at + k] = u32[s + ((head + k) & mask)]!;
     }
     const next = (head + n) | 0;
-    i32[h + CONS_HEAD] = next;
+    this.consHead = next;
+    const i32 = this.i32, h = this.h;
+    i32[h + CONS_HEAD] = next; // read only by count(), waitReadable() and multi-consumers
     // Release: pairs with the producer's Acquire load of cons_tail (our reads are done).
     publish(i32, h + CONS_TAIL, next);
-    if (sleeping(i32, h + PROD_WAITERS)) native.ringWake(this.objectId, this.byteOffset);
+    if (sleeping(i32, h + PROD_WAITERS)) this.wake();
     return n;
   }
 
   // ---------------------------------------------------------------- multi producer / consumer
   /** Enqueue src[at..at+n) when other producers (JS or Rust) may enqueue concurrently. */
   enqueueMp(src: Uint32Array, at: number, n: number, bulk = false): number {
+    this.prodHeld = false;
     const i32 = this.i32, h = this.h;
     let head: number;
     for (;;) {
@@ -228,6 +279,7 @@ export class Ring {
 
   /** Dequeue up to n into dst[at..) when other consumers may dequeue concurrently. */
   dequeueMc(dst: Uint32Array, at: number, n: number, bulk = false): number {
+    this.consHeld = false;
     const i32 = this.i32, h = this.h;
     let head: number;
     for (;;) {

@@ -38,6 +38,42 @@ test('indices run free past 2^32 and stay correct', () => {
   r.close();
 });
 
+test('SP/SC handles keep their own index privately; resync() and MP/MC calls hand the role over', () => {
+  const r = RingRegion.create(8);
+  const a = r.ring;
+  const b = RingRegion.attach(r.id);
+  const c = RingRegion.attach(r.id);
+  const i32 = a.i32;
+  const out = new Uint32Array(8);
+  assert.equal(a.enqueueSp(Uint32Array.from([1, 2]), 2), 2);
+  // b has not produced before, so its first SP call takes the index from shared memory
+  assert.equal(b.ring.enqueueSp(Uint32Array.from([3]), 1), 1);
+  // a's private copy is now stale (2, not 3): resync() makes it read the shared index again.
+  // Without it, a would write slot 2 over the 3.
+  a.resync();
+  assert.equal(a.enqueueSp(Uint32Array.from([4]), 1), 1);
+  // an MP call on a handle drops its private copy by itself
+  assert.equal(b.ring.enqueueMp(Uint32Array.from([5]), 0, 1), 1);
+  a.resync();
+  assert.equal(a.enqueueSp(Uint32Array.from([6]), 1), 1);
+  // the shared head is still written on every SP call (count(), the wait paths and Rust read it)
+  assert.equal(i32[128 >> 2], i32[132 >> 2]);
+  assert.equal(a.count(), 6);
+  // the same for consumers
+  assert.equal(c.ring.dequeueSc(out, 2), 2);
+  assert.deepEqual([...out.subarray(0, 2)], [1, 2]);
+  assert.equal(b.ring.dequeueSc(out, 1), 1);
+  assert.equal(out[0], 3);
+  c.ring.resync(); // without it, c would read slot 2 (the 3) again
+  assert.equal(c.ring.dequeueSc(out, 8), 3);
+  assert.deepEqual([...out.subarray(0, 3)], [4, 5, 6]);
+  assert.equal(a.count(), 0);
+  assert.equal(i32[256 >> 2], i32[260 >> 2]);
+  b.close();
+  c.close();
+  r.close();
+});
+
 test('multi-producer and multi-consumer variants interoperate with the Rust side', () => {
   const a = RingRegion.create(64);
   const b = RingRegion.create(64);
