@@ -5,6 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { RingRegion } from '../../src/ring/ring.js';
 import { runBench, type BenchResult } from './harness.js';
+import { crossCoreRttNs } from './xcore.js';
 
 export type RingKind = 'ours' | 'ringbuf';
 
@@ -50,7 +51,11 @@ export async function ringPair(kind: RingKind, burst: number, total: number, cap
 /** The `ring` / `ring-burst1` benchmark body: ours vs ringbuf.js, same burst, same run. */
 export async function ringBench(name: string, burst: number, total: number): Promise<BenchResult> {
   let errors = 0;
+  // The cross-core round trip just before each sample, in sample order per side: it tells which of
+  // the VM's fast and slow periods the sample fell in (bench/lib/xcore.ts).
+  const rtt: Record<RingKind, number[]> = { ours: [], ringbuf: [] };
   const measure = async (kind: RingKind) => {
+    rtt[kind].push(Math.round(await crossCoreRttNs()));
     const r = await ringPair(kind, burst, total);
     errors += r.errors;
     return r.mdescPerSec;
@@ -61,7 +66,12 @@ export async function ringBench(name: string, burst: number, total: number): Pro
     peer: `ringbuf.js 0.4.0 RingBuffer(Uint32Array) SPSC, 2 worker threads, burst ${burst}`,
     ours: () => measure('ours'),
     theirs: () => measure('ringbuf'),
-    context: () => ({ burst, descriptors_per_sample: total - (total % burst), verify_errors: errors }),
+    context: () => ({
+      burst,
+      descriptors_per_sample: total - (total % burst),
+      verify_errors: errors,
+      xcore_rtt_ns: { ours: rtt.ours, theirs: rtt.ringbuf },
+    }),
   });
   if (errors) throw new Error(`${errors} descriptors arrived out of order`);
   return result;

@@ -1,6 +1,8 @@
 // A ring of u32 descriptors in shared memory: the algorithm of crates/core/src/ring/ring.rs over
 // the same bytes (layout.ts). One Ring object is one side's handle: a producer OR a consumer,
 // single (sp/sc) or multi (mp/mc) — as in rte_ring, the caller picks the variant per call site.
+// One difference from ring.rs: an SP/SC handle keeps its own index privately (prodHead/consHead
+// below), so a handle that takes the role back from another handle calls resync() first.
 //
 // Indices are free-running 32-bit values kept as int32 in JS (`| 0`), masked on use. Atomics.*
 // are sequentially consistent in JS, which is at least the Release/Acquire that each pairing
