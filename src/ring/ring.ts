@@ -85,8 +85,9 @@ export class Ring {
   // Private copy of this handle's OWN index while it is the single producer / single consumer
   // (AF_XDP keeps cached_prod in the user's xsk_ring_prod the same way). The shared prod_head /
   // cons_head are still written on every call, for count(), the wait paths and the Rust side, but
-  // never read on the SP/SC path. Reading them there cost burst-1 throughput about 2x on this VM
-  // (docs/benchmarks.md): the producer's index line is the one the caught-up consumer polls.
+  // never read on the SP/SC path. Reading them there cost a quarter to a half of burst-1
+  // throughput on this VM, the producer's read being the one that matters (docs/rings.md): its
+  // index line is the one a caught-up consumer polls.
   // `held` says the copy is valid: it is taken from shared memory at the first SP/SC call, and
   // dropped by any MP/MC call on this handle and by resync().
   private prodHead = 0;

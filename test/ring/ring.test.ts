@@ -39,38 +39,46 @@ test('indices run free past 2^32 and stay correct', () => {
 });
 
 test('SP/SC handles keep their own index privately; resync() and MP/MC calls hand the role over', () => {
-  const r = RingRegion.create(8);
+  const r = RingRegion.create(16);
   const a = r.ring;
-  const b = RingRegion.attach(r.id);
-  const c = RingRegion.attach(r.id);
+  const rb = RingRegion.attach(r.id), b = rb.ring;
+  const rc = RingRegion.attach(r.id), c = rc.ring;
   const i32 = a.i32;
-  const out = new Uint32Array(8);
-  assert.equal(a.enqueueSp(Uint32Array.from([1, 2]), 2), 2);
-  // b has not produced before, so its first SP call takes the index from shared memory
-  assert.equal(b.ring.enqueueSp(Uint32Array.from([3]), 1), 1);
-  // a's private copy is now stale (2, not 3): resync() makes it read the shared index again.
-  // Without it, a would write slot 2 over the 3.
+  const out = new Uint32Array(16);
+  const one = (v: number) => Uint32Array.of(v);
+  // producers
+  assert.equal(a.enqueueSp(Uint32Array.of(1, 2), 2), 2);
+  // b has not produced before: its first SP call takes the index from shared memory
+  assert.equal(b.enqueueSp(one(3), 1), 1);
+  // a's private copy is stale (2, not 3): without resync() a would write slot 2 over the 3
   a.resync();
-  assert.equal(a.enqueueSp(Uint32Array.from([4]), 1), 1);
-  // an MP call on a handle drops its private copy by itself
-  assert.equal(b.ring.enqueueMp(Uint32Array.from([5]), 0, 1), 1);
+  assert.equal(a.enqueueSp(one(4), 1), 1);
+  // b's copy is stale now too; an MP call reads the shared index and drops the copy, so b's next
+  // SP call needs no resync()
+  assert.equal(b.enqueueMp(one(5), 0, 1), 1);
+  assert.equal(b.enqueueSp(one(6), 1), 1);
   a.resync();
-  assert.equal(a.enqueueSp(Uint32Array.from([6]), 1), 1);
+  assert.equal(a.enqueueSp(one(7), 1), 1);
   // the shared head is still written on every SP call (count(), the wait paths and Rust read it)
   assert.equal(i32[128 >> 2], i32[132 >> 2]);
-  assert.equal(a.count(), 6);
-  // the same for consumers
-  assert.equal(c.ring.dequeueSc(out, 2), 2);
+  assert.equal(a.count(), 7);
+  // consumers, the same way
+  assert.equal(c.dequeueSc(out, 2), 2);
   assert.deepEqual([...out.subarray(0, 2)], [1, 2]);
-  assert.equal(b.ring.dequeueSc(out, 1), 1);
+  assert.equal(b.dequeueSc(out, 1), 1);
   assert.equal(out[0], 3);
-  c.ring.resync(); // without it, c would read slot 2 (the 3) again
-  assert.equal(c.ring.dequeueSc(out, 8), 3);
-  assert.deepEqual([...out.subarray(0, 3)], [4, 5, 6]);
+  assert.equal(c.dequeueMc(out, 0, 1), 1, 'MC reads the shared index, so c is not stale here');
+  assert.equal(out[0], 4);
+  assert.equal(c.dequeueSc(out, 16), 3, 'and drops the copy: no resync() needed');
+  assert.deepEqual([...out.subarray(0, 3)], [5, 6, 7]);
+  assert.equal(a.enqueueSp(one(8), 1), 1);
+  b.resync(); // b's copy says 3: without resync() it would take slots 3..7 again
+  assert.equal(b.dequeueSc(out, 16), 1);
+  assert.equal(out[0], 8);
   assert.equal(a.count(), 0);
   assert.equal(i32[256 >> 2], i32[260 >> 2]);
-  b.close();
-  c.close();
+  rb.close();
+  rc.close();
   r.close();
 });
 
