@@ -15,6 +15,7 @@ export const Codes = {
   BAD_SPEC: 'ERR_RINGWAY_BAD_SPEC',
   NO_ADDON: 'ERR_RINGWAY_NO_ADDON',
   WORKER_DIED: 'ERR_RINGWAY_WORKER_DIED',
+  BAD_CONFIG: 'ERR_RINGWAY_BAD_CONFIG',
 } as const;
 
 export type Code = (typeof Codes)[keyof typeof Codes];

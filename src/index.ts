@@ -11,3 +11,5 @@ export { runForwarder } from './fwd/forwarder.js';
 export type { FwdOptions, FwdResult } from './fwd/forwarder.js';
 export { macswap } from './fwd/loop.js';
 export type { FwdMode } from './fwd/loop.js';
+export * from './pipeline/index.js';
+export * from './apps/index.js';

@@ -1,0 +1,10 @@
+// The built-in apps, and the registry `ringway run` resolves JSON configurations against.
+import type { AppClass } from '../pipeline/app.js';
+import { MacSwap } from './macswap.js';
+import { PortIn, PortOut } from './port.js';
+import { Sink } from './sink.js';
+
+export { MacSwap, PortIn, PortOut, Sink };
+
+/** Apps by class name, for Config.fromJSON. */
+export const builtinApps: Record<string, AppClass> = { PortIn, PortOut, MacSwap, Sink };

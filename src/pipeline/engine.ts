@@ -1,0 +1,391 @@
+// The engine: runs one configuration's apps on one thread (Snabb's engine, VPP's graph runtime).
+// Each breath pulls every source once, then pushes every non-empty link's burst to its receiver,
+// receivers in topological order, so a packet pulled in a breath normally leaves in the same one.
+// A breath allocates nothing and makes no N-API call of its own (a port app makes one per burst).
+//
+// `configure(next)` applies a configuration as a diff (Snabb's app table update): apps and links
+// present in both with the same class and config keep running and keep the packets on their
+// links; apps whose config changed take it in place (App.reconfigure) or are restarted; removed
+// apps are stopped (they give back what they hold) and removed links are drained into the pool.
+// A configuration is validated completely before anything changes.
+import { Pool, PoolView } from '../memory/pool.js';
+import type { PortDescriptor } from '../port/port.js';
+import { App, reasonNames, type AppClass, type AppContext } from './app.js';
+import { Config, linkName, sameApp, type AppEntry, type LinkEntry } from './config.js';
+import {
+  APP_IN, CounterBlock, ENG_BREATHS, ENG_GENERATION, ENG_PULLED, LINK_DELIVERED, MAX_REASONS,
+  type AppCounters, type CounterDescriptor, type LinkCounters,
+} from './counters.js';
+import { LINK_CAPACITY, Link, type LendState } from './link.js';
+import { PortTable } from './ports.js';
+import { ConfigError } from './schema.js';
+
+export interface EngineOptions {
+  /** The pool packets come from (owner mode: ports are opened on it), or its id. */
+  pool: Pool | number;
+  /** Which queue of every port this engine drives (default 0). */
+  queue?: number;
+  /** Owner mode: queue pairs of the ports it opens (default 1). */
+  queues?: number;
+  /** Worker mode: ports the supervisor opened, by spec (the engine attaches to them). */
+  ports?: Record<string, PortDescriptor>;
+  /** Where the counters live (default: a new block). */
+  counters?: CounterDescriptor;
+}
+
+export interface RunOptions {
+  /** Ends the run when stop[0] != 0 (another thread sets it with Atomics.store). */
+  stop?: Int32Array;
+  durationMs?: number;
+  /** Ends after this many breaths (tests). */
+  breaths?: number;
+  /** Checked every 256 breaths; true ends the run. */
+  until?: () => boolean;
+  /** Breaths with nothing pulled before the engine lets a source sleep (default 256). */
+  idleSpins?: number;
+  /** Called about every millisecond between breaths (the worker's control channel). */
+  poll?: () => void;
+}
+
+/** Counter slots and drop-reason names, for a reader in another thread. */
+export interface SlotMap {
+  apps: Record<string, { slot: number; cls: string; reasons: string[] }>;
+  links: Record<string, number>;
+}
+
+export interface EngineStats {
+  breaths: number;
+  pulled: number;
+  apps: Record<string, AppCounters>;
+  links: Record<string, LinkCounters>;
+}
+
+interface Running {
+  entry: AppEntry;
+  app: App;
+  slot: number;
+  ports: string[];
+  inputs: string[];
+  outputs: string[];
+}
+
+interface RunningLink {
+  entry: LinkEntry;
+  link: Link;
+  slot: number;
+}
+
+export class Engine {
+  readonly pool: PoolView;
+  readonly queue: number;
+  readonly counters: CounterBlock;
+  private readonly ports: PortTable;
+  private readonly apps = new Map<string, Running>();
+  private readonly links = new Map<string, RunningLink>();
+  private readonly lend: LendState = { lent: null, lender: null };
+  private readonly poolId: number;
+  private config = new Config();
+  // The breath's flat schedule, rebuilt by configure().
+  private sources: App[] = [];
+  private idlers: App[] = [];
+  private tickers: App[] = [];
+  private pushApp: App[] = [];
+  private pushIn: number[] = [];
+  private pushLink: Link[] = [];
+  private pushCtr: number[] = []; // f64 index of the receiving app's APP_IN
+  private pushDel: number[] = []; // f64 index of the link's LINK_DELIVERED
+  private stopping = false;
+  private closed = false;
+  private lastTick = 0;
+
+  constructor(o: EngineOptions) {
+    this.poolId = typeof o.pool === 'number' ? o.pool : o.pool.id;
+    this.queue = o.queue ?? 0;
+    this.counters = o.counters ? CounterBlock.from(o.counters) : CounterBlock.create();
+    this.ports = new PortTable(o.ports ? null : o.pool, o.queues ?? 1, o.ports ?? null);
+    this.pool = PoolView.forThread(this.poolId);
+  }
+
+  /** The configuration now running. */
+  current(): Config {
+    return this.config;
+  }
+
+  /** Applies `next` as a diff against what runs (see the file comment). */
+  configure(next: Config): void {
+    if (this.closed) throw new ConfigError('engine is stopped; make a new one');
+    next.validate();
+    for (const [name, e] of next.apps) {
+      if (e.cls.dropReasons.length > MAX_REASONS - 1) throw new ConfigError(`app '${name}' (${e.cls.name}): at most ${MAX_REASONS - 1} drop reasons`);
+    }
+    const prev = this.config;
+    // 1. Removed links: drain into the pool.
+    for (const [key, rl] of this.links) {
+      if (!next.links.has(key)) {
+        rl.link.drain();
+        this.counters.releaseLink(rl.slot);
+        this.links.delete(key);
+      }
+    }
+    // 2. Removed or changed apps: stop (a changed one may take its new config in place).
+    const restart: string[] = [];
+    for (const [name, r] of this.apps) {
+      const e = next.apps.get(name);
+      if (!e) {
+        this.stopApp(r);
+        this.counters.releaseApp(r.slot);
+        this.apps.delete(name);
+        continue;
+      }
+      const io = ioNames(next, name, e.cls);
+      const ioChanged = (e.cls.inputs === '*' && io.inputs.join() !== r.inputs.join()) ||
+        (e.cls.outputs === '*' && io.outputs.join() !== r.outputs.join());
+      if (sameApp(r.entry, e) && !ioChanged) continue;
+      if (r.entry.cls === e.cls && !ioChanged && r.app.reconfigure?.(e.config) === true) {
+        r.entry = e;
+        continue;
+      }
+      this.stopApp(r);
+      restart.push(name);
+    }
+    // 3. New and restarted apps.
+    for (const [name, e] of next.apps) {
+      const r = this.apps.get(name);
+      if (r && !restart.includes(name)) continue;
+      const slot = r ? r.slot : this.counters.allocApp();
+      try {
+        this.apps.set(name, this.startApp(name, e, slot, next));
+      } catch (err) {
+        this.apps.delete(name);
+        this.counters.releaseApp(slot);
+        throw err;
+      }
+    }
+    // 4. New links.
+    for (const [key, l] of next.links) {
+      if (this.links.has(key)) continue;
+      const slot = this.counters.allocLink();
+      const from = this.apps.get(l.from)!;
+      const link = new Link(key, LINK_CAPACITY, this.pool, this.counters.f64, this.counters.linkBase(slot), this.counters.appBase(from.slot), this.lend);
+      this.links.set(key, { entry: l, link, slot });
+    }
+    this.config = next;
+    this.wire();
+    this.counters.f64[ENG_GENERATION] = this.counters.f64[ENG_GENERATION]! + 1;
+    void prev;
+  }
+
+  private startApp(name: string, e: AppEntry, slot: number, cfg: Config): Running {
+    const io = ioNames(cfg, name, e.cls);
+    const taken: string[] = [];
+    const ctx: AppContext = {
+      name,
+      pool: this.pool,
+      queue: this.queue,
+      port: (spec: string) => {
+        const p = this.ports.get(spec, name);
+        taken.push(spec);
+        return p;
+      },
+      ctr: this.counters.f64,
+      ctrBase: this.counters.appBase(slot),
+      inputs: io.inputs,
+      outputs: io.outputs,
+      stopping: () => this.stopping,
+    };
+    let app: App;
+    try {
+      app = new (e.cls as unknown as new (c: AppContext, config: unknown) => App)(ctx, e.config);
+    } catch (err) {
+      for (const s of taken) this.ports.release(s);
+      throw err;
+    }
+    return { entry: e, app, slot, ports: taken, inputs: io.inputs, outputs: io.outputs };
+  }
+
+  private stopApp(r: Running): void {
+    try {
+      r.app.stop?.();
+    } finally {
+      for (const s of r.ports) this.ports.release(s);
+      r.ports = [];
+    }
+  }
+
+  /** Rebuilds every app's outputs and the breath's schedule. */
+  private wire(): void {
+    const f64 = this.counters.f64;
+    for (const [name, r] of this.apps) {
+      const out = r.app.out;
+      out.length = 0;
+      for (const o of r.outputs) {
+        const rl = [...this.links.values()].find((x) => x.entry.from === name && x.entry.output === o);
+        if (rl) {
+          rl.link.ab = this.counters.appBase(r.slot);
+          out.push(rl.link);
+        } else {
+          out.push(new Link(`${name}.${o} (unconnected)`, 0, this.pool, f64, -1, this.counters.appBase(r.slot), this.lend));
+        }
+      }
+    }
+    const order = topoOrder(this.config);
+    this.sources = [];
+    this.idlers = [];
+    this.tickers = [];
+    this.pushApp = [];
+    this.pushIn = [];
+    this.pushLink = [];
+    this.pushCtr = [];
+    this.pushDel = [];
+    for (const name of order) {
+      const r = this.apps.get(name)!;
+      const a = r.app;
+      if (a.pull) this.sources.push(a);
+      if (a.pull && a.idle) this.idlers.push(a);
+      if (a.tick) this.tickers.push(a);
+      r.inputs.forEach((input, i) => {
+        const rl = [...this.links.values()].find((x) => x.entry.to === name && x.entry.input === input);
+        if (!rl) return;
+        if (!a.push) throw new ConfigError(`app '${name}' (${r.entry.cls.name}) is linked on input '${input}' but takes no packets (no push)`);
+        this.pushApp.push(a);
+        this.pushIn.push(i);
+        this.pushLink.push(rl.link);
+        this.pushCtr.push(this.counters.appBase(r.slot) + APP_IN);
+        this.pushDel.push(this.counters.linkBase(rl.slot) + LINK_DELIVERED);
+      });
+    }
+  }
+
+  /** One breath; returns how many packets the sources pulled. */
+  breathe(): number {
+    const src = this.sources, c = this.counters.f64, lend = this.lend;
+    let pulled = 0;
+    for (let i = 0; i < src.length; i++) pulled += src[i]!.pull!();
+    const apps = this.pushApp, links = this.pushLink, ins = this.pushIn, ac = this.pushCtr, dc = this.pushDel;
+    for (let k = 0; k < links.length; k++) {
+      const l = links[k]!;
+      const n = l.n;
+      if (n === 0) continue;
+      const hs = l.buf;
+      l.n = 0; // the burst is the receiver's now
+      c[ac[k]!] = c[ac[k]!]! + n;
+      c[dc[k]!] = c[dc[k]!]! + n;
+      lend.lent = hs;
+      lend.lender = l;
+      apps[k]!.push!(ins[k]!, hs, n);
+      lend.lent = null;
+    }
+    c[ENG_BREATHS] = c[ENG_BREATHS]! + 1;
+    c[ENG_PULLED] = c[ENG_PULLED]! + pulled;
+    return pulled;
+  }
+
+  /** Breathes until a stop condition; returns the number of breaths. */
+  run(o: RunOptions = {}): number {
+    const stop = o.stop, spins = o.idleSpins ?? 256;
+    const end = o.durationMs !== undefined ? performance.now() + o.durationMs : Infinity;
+    const maxBreaths = o.breaths ?? Infinity;
+    let breaths = 0, empty = 0;
+    this.lastTick = performance.now();
+    for (;;) {
+      const pulled = this.breathe();
+      breaths++;
+      if (pulled === 0 && ++empty >= spins) {
+        empty = 0;
+        const idl = this.idlers;
+        if (idl.length > 0) idl[0]!.idle!(1);
+      } else if (pulled !== 0) empty = 0;
+      if ((breaths & 63) === 0) {
+        if (stop !== undefined && Atomics.load(stop, 0) !== 0) break;
+        if (breaths >= maxBreaths) break;
+        const now = performance.now();
+        if (now - this.lastTick >= 1) {
+          this.lastTick = now;
+          for (const t of this.tickers) t.tick!(now);
+          o.poll?.();
+        }
+        if (now >= end) break;
+        if ((breaths & 255) === 0 && o.until?.() === true) break;
+      } else if (breaths >= maxBreaths) break;
+    }
+    return breaths;
+  }
+
+  /** Packets waiting on links right now (0 once a breath drained everything). */
+  inFlight(): number {
+    let n = 0;
+    for (const rl of this.links.values()) n += rl.link.n;
+    return n;
+  }
+
+  /** Counter slots and reason names (what a reader in another thread needs). */
+  slotMap(): SlotMap {
+    const apps: SlotMap['apps'] = {};
+    for (const [name, r] of this.apps) apps[name] = { slot: r.slot, cls: r.entry.cls.name, reasons: reasonNames(r.entry.cls) };
+    const links: SlotMap['links'] = {};
+    for (const [key, rl] of this.links) links[key] = rl.slot;
+    return { apps, links };
+  }
+
+  stats(): EngineStats {
+    return readStats(this.counters, this.slotMap());
+  }
+
+  /** Stops every app (each gives back what it holds), drains every link, releases the ports. */
+  stop(): void {
+    if (this.closed) return;
+    this.stopping = true;
+    this.closed = true;
+    let err: unknown;
+    for (const r of this.apps.values()) {
+      try {
+        this.stopApp(r);
+      } catch (e) {
+        err ??= e;
+      }
+    }
+    for (const rl of this.links.values()) rl.link.drain();
+    this.ports.closeAll();
+    PoolView.releaseThreadView(this.poolId);
+    if (err !== undefined) throw err;
+  }
+}
+
+/** Reads an engine's counters from any thread, given its slot map. */
+export function readStats(c: CounterBlock, m: SlotMap): EngineStats {
+  const apps: Record<string, AppCounters> = {};
+  for (const [name, a] of Object.entries(m.apps)) apps[name] = c.readApp(a.slot, a.reasons);
+  const links: Record<string, LinkCounters> = {};
+  for (const [key, s] of Object.entries(m.links)) links[key] = c.readLink(s);
+  return { breaths: c.f64[ENG_BREATHS]!, pulled: c.f64[ENG_PULLED]!, apps, links };
+}
+
+/** Input and output names of app `name` in `cfg`: the class's, or for '*' the linked ones. */
+function ioNames(cfg: Config, name: string, cls: AppClass): { inputs: string[]; outputs: string[] } {
+  const ls = [...cfg.links.values()];
+  const inputs = cls.inputs === '*' ? ls.filter((l) => l.to === name).map((l) => l.input) : [...cls.inputs];
+  const outputs = cls.outputs === '*' ? ls.filter((l) => l.from === name).map((l) => l.output) : [...cls.outputs];
+  return { inputs, outputs };
+}
+
+/** Apps in topological order (Kahn); apps on a cycle follow in declaration order. */
+export function topoOrder(cfg: Config): string[] {
+  const indeg = new Map<string, number>([...cfg.apps.keys()].map((n) => [n, 0]));
+  for (const l of cfg.links.values()) indeg.set(l.to, indeg.get(l.to)! + 1);
+  const queue = [...cfg.apps.keys()].filter((n) => indeg.get(n) === 0);
+  const out: string[] = [];
+  while (queue.length) {
+    const n = queue.shift()!;
+    out.push(n);
+    for (const l of cfg.links.values()) {
+      if (l.from !== n) continue;
+      const d = indeg.get(l.to)! - 1;
+      indeg.set(l.to, d);
+      if (d === 0) queue.push(l.to);
+    }
+  }
+  for (const n of cfg.apps.keys()) if (!out.includes(n)) out.push(n);
+  return out;
+}
+
+export { linkName };

@@ -1,0 +1,56 @@
+// The ports an engine's apps name by spec. Several apps may name the same port (PortIn receives
+// on it, PortOut sends on it): it is opened once and shared, and closed when the last app that
+// named it stops. An engine running alone opens ports itself (it owns them); an engine in a worker
+// attaches to ports the supervisor opened in the main thread, by the descriptors it was given.
+import type { Pool } from '../memory/pool.js';
+import { Port, type PortDescriptor } from '../port/port.js';
+import { ConfigError } from './schema.js';
+
+export class PortTable {
+  private readonly open = new Map<string, { port: Port; refs: number }>();
+
+  /**
+   * @param pool    owner mode: the pool ports are opened on (with `queues` queue pairs)
+   * @param attach  worker mode: descriptors of the ports the supervisor opened, by spec
+   */
+  constructor(
+    private readonly pool: Pool | number | null,
+    private readonly queues: number,
+    private readonly attach: Record<string, PortDescriptor> | null,
+  ) {}
+
+  get(spec: string, app: string): Port {
+    const e = this.open.get(spec);
+    if (e) {
+      e.refs++;
+      return e.port;
+    }
+    let port: Port;
+    if (this.attach) {
+      const d = this.attach[spec];
+      if (!d) throw new ConfigError(`app '${app}': port '${spec}' was not opened for this worker; the supervisor opens every port the configuration names`);
+      port = Port.attach(d);
+    } else {
+      port = Port.open(spec, { pool: this.pool!, queues: this.queues });
+    }
+    this.open.set(spec, { port, refs: 1 });
+    return port;
+  }
+
+  release(spec: string): void {
+    const e = this.open.get(spec);
+    if (!e || --e.refs > 0) return;
+    this.open.delete(spec);
+    e.port.close();
+  }
+
+  /** Every open port (stats at stop, idle waits). */
+  ports(): Port[] {
+    return [...this.open.values()].map((e) => e.port);
+  }
+
+  closeAll(): void {
+    for (const e of this.open.values()) e.port.close();
+    this.open.clear();
+  }
+}
