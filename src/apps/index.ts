@@ -3,8 +3,9 @@ import type { AppClass } from '../pipeline/app.js';
 import { MacSwap } from './macswap.js';
 import { PortIn, PortOut } from './port.js';
 import { Sink } from './sink.js';
+import { Source } from './source.js';
 
-export { MacSwap, PortIn, PortOut, Sink };
+export { MacSwap, PortIn, PortOut, Sink, Source };
 
 /** Apps by class name, for Config.fromJSON. */
-export const builtinApps: Record<string, AppClass> = { PortIn, PortOut, MacSwap, Sink };
+export const builtinApps: Record<string, AppClass> = { PortIn, PortOut, MacSwap, Sink, Source };

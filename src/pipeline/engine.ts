@@ -102,8 +102,13 @@ export class Engine {
     this.poolId = typeof o.pool === 'number' ? o.pool : o.pool.id;
     this.queue = o.queue ?? 0;
     this.counters = o.counters ? CounterBlock.from(o.counters) : CounterBlock.create();
-    this.ports = new PortTable(o.ports ? null : o.pool, o.queues ?? 1, o.ports ?? null);
+    this.ports = new PortTable(o.ports ? null : o.pool, o.queues ?? 1, o.ports ? { ...o.ports } : null);
     this.pool = PoolView.forThread(this.poolId);
+  }
+
+  /** Worker mode: ports the supervisor opened for a coming configuration. */
+  addPorts(d: Record<string, PortDescriptor>): void {
+    this.ports.addDescriptors(d);
   }
 
   /** The configuration now running. */

@@ -10,3 +10,6 @@ export type { EngineOptions, EngineStats, RunOptions, SlotMap } from './engine.j
 export { LINK_CAPACITY, Link } from './link.js';
 export { ConfigError, f, validate } from './schema.js';
 export type { ConfigInput, ConfigOf, Field, Schema } from './schema.js';
+export { Supervisor } from './supervisor.js';
+export type { PipelineStats, StopResult, SupervisorOptions } from './supervisor.js';
+export type { BuildContext, Builder, ConfigSource } from './source.js';

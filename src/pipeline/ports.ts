@@ -16,7 +16,7 @@ export class PortTable {
   constructor(
     private readonly pool: Pool | number | null,
     private readonly queues: number,
-    private readonly attach: Record<string, PortDescriptor> | null,
+    private attach: Record<string, PortDescriptor> | null,
   ) {}
 
   get(spec: string, app: string): Port {
@@ -35,6 +35,11 @@ export class PortTable {
     }
     this.open.set(spec, { port, refs: 1 });
     return port;
+  }
+
+  /** Worker mode: descriptors of ports opened since (a new configuration names them). */
+  addDescriptors(d: Record<string, PortDescriptor>): void {
+    if (this.attach) Object.assign(this.attach, d);
   }
 
   release(spec: string): void {
