@@ -41,7 +41,16 @@ export async function build(src: ConfigSource, ctx: Omit<BuildContext, 'args'>):
   if (typeof fn !== 'function') {
     throw new ConfigError(`pipeline module ${src.module}: no function export '${name}'; export a function (ctx) => Config`);
   }
-  const cfg = await (fn as Builder)({ ...ctx, args: src.args });
+  if (/^class[\s{]/.test(Function.prototype.toString.call(fn))) {
+    throw new ConfigError(`pipeline module ${src.module}: '${name}' is a class; export a function (ctx) => Config that adds it`);
+  }
+  let cfg: unknown;
+  try {
+    cfg = await (fn as Builder)({ ...ctx, args: src.args });
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`pipeline module ${src.module}: '${name}' threw: ${(e as Error).message}`);
+  }
   if (!(cfg instanceof Config)) throw new ConfigError(`pipeline module ${src.module}: '${name}' returned ${String(cfg)}, not a Config`);
   return cfg.validate();
 }
