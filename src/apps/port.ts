@@ -8,6 +8,9 @@ import { f, type ConfigOf } from '../pipeline/schema.js';
 
 const portSchema = {
   port: f.string({ example: 'null:size=64' }),
+  /** Which open port this is: apps naming the same one share it (default: the spec itself). Two
+   *  ports with one spec (two null ports, both ends of ring:NAME) need two names. */
+  name: f.string({ optional: true }),
   /** Queue to drive (default: the engine's queue, i.e. the worker's with one worker per queue). */
   queue: f.int({ min: 0, max: 63, optional: true }),
 };
@@ -24,7 +27,7 @@ export class PortIn extends App {
 
   constructor(ctx: AppContext, config: ConfigOf<typeof PortIn.schema>) {
     super(ctx, config);
-    this.port = ctx.port(config.port);
+    this.port = ctx.port(config.port, config.name);
     this.q = config.queue ?? ctx.queue;
     this.burst = config.burst;
     this.scratch = new Uint32Array(config.burst);
@@ -57,7 +60,8 @@ export class PortOut extends App {
      *  'wait': retry until the port takes it (lossless back-pressure; the breath waits). */
     full: f.enum(['drop', 'wait'] as const, { default: 'drop' }),
   };
-  static override inputs = ['in'] as const;
+  /** Any input names: several links may feed one port (each is sent as it arrives). */
+  static override inputs = '*' as const;
   static override outputs = [] as const;
   static override dropReasons = ['tx-full'];
   declare readonly config: ConfigOf<typeof PortOut.schema>;
@@ -67,7 +71,7 @@ export class PortOut extends App {
 
   constructor(ctx: AppContext, config: ConfigOf<typeof PortOut.schema>) {
     super(ctx, config);
-    this.port = ctx.port(config.port);
+    this.port = ctx.port(config.port, config.name);
     this.q = config.queue ?? ctx.queue;
     this.wait = config.full === 'wait';
   }

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { runForwarder } from '../fwd/forwarder.js';
 import { invalid } from '../errors.js';
-import type { FwdMode } from '../fwd/loop.js';
+import type { FwdMode } from '../fwd/forwarder.js';
 
 export async function fwdCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -1,10 +1,15 @@
-// The forwarder (testpmd / ixy-fwd): two ports, one worker thread per queue, io or macswap,
-// per-second Mpps per queue, clean stop with totals and every buffer back in the pool.
-import { Worker } from 'node:worker_threads';
+// The forwarder (testpmd / ixy-fwd), built on the pipeline engine: two ports, both directions,
+// io or macswap, one worker per queue, per-second Mpps per queue, a clean stop with totals and
+// every buffer back in the pool. Its configuration is plain data (forwarderConfig), so
+// `ringway fwd` and `ringway run` run the same engine.
 import { Pool } from '../memory/pool.js';
-import { Port, type PortStats, type VirtioPortInfo } from '../port/port.js';
+import type { PortStats, VirtioPortInfo } from '../port/port.js';
 import { Codes, RingwayError, invalid } from '../errors.js';
-import { CTR_DROPPED, CTR_FORWARDED, CTR_STRIDE, type FwdMode } from './loop.js';
+import type { ConfigJSON } from '../pipeline/config.js';
+import { Supervisor } from '../pipeline/supervisor.js';
+import type { EngineStats } from '../pipeline/engine.js';
+
+export type FwdMode = 'io' | 'macswap';
 
 export interface FwdOptions {
   /** Port A spec (default null:size=64). */
@@ -14,6 +19,7 @@ export interface FwdOptions {
   queues?: number;
   mode?: FwdMode;
   burst?: number;
+  /** Wait for TX room instead of dropping (lossless; default true). */
   retry?: boolean;
   /** Stop after this long; otherwise when `signal` aborts. */
   durationMs?: number;
@@ -43,6 +49,31 @@ export interface FwdResult {
   ports: Array<{ spec: string; stats: PortStats; virtio?: VirtioPortInfo }>;
 }
 
+/** The forwarder's graph: rxa -> [swap] -> txb and rxb -> [swap] -> txa, plus tx-first sources. */
+export function forwarderConfig(o: { a: string; b: string; mode: FwdMode; burst: number; retry: boolean; txFirst: number }): ConfigJSON {
+  const full = o.retry ? 'wait' : 'drop';
+  const apps: ConfigJSON['apps'] = {
+    rxa: { app: 'PortIn', config: { port: o.a, name: 'a', burst: o.burst } },
+    rxb: { app: 'PortIn', config: { port: o.b, name: 'b', burst: o.burst } },
+    txa: { app: 'PortOut', config: { port: o.a, name: 'a', full } },
+    txb: { app: 'PortOut', config: { port: o.b, name: 'b', full } },
+  };
+  const links: string[] = [];
+  for (const [from, to] of [['a', 'b'], ['b', 'a']] as const) {
+    if (o.mode === 'macswap') {
+      apps[`swap${from}${to}`] = { app: 'MacSwap' };
+      links.push(`rx${from}.out -> swap${from}${to}.in`, `swap${from}${to}.out -> tx${to}.in`);
+    } else {
+      links.push(`rx${from}.out -> tx${to}.in`);
+    }
+    if (o.txFirst > 0) {
+      apps[`first${to}`] = { app: 'Source', config: { count: o.txFirst, burst: o.txFirst, size: 64 } };
+      links.push(`first${to}.out -> tx${to}.first`);
+    }
+  }
+  return { apps, links };
+}
+
 export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
   const queues = o.queues ?? 1;
   const mode = o.mode ?? 'io';
@@ -52,106 +83,62 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
   if (!Number.isInteger(queues) || queues < 1 || queues > 64) throw invalid(`queues ${queues}: use 1 to 64`);
   const txFirst = o.txFirst ?? 0;
   if (!Number.isInteger(txFirst) || txFirst < 0 || txFirst > 1024) throw invalid(`txFirst ${txFirst}: use 0 to 1024`);
-  const ownPool = !o.pool;
-  const pool = o.pool ?? Pool.create({ name: 'fwd', buffers: o.buffers ?? Math.max(8192, queues * 4096) });
-  const ports: Port[] = [];
-  const workers: Worker[] = [];
+  const json = forwarderConfig({ a: o.a ?? 'null:size=64', b: o.b ?? 'null:size=64', mode, burst, retry: o.retry ?? true, txFirst });
+  const sup = await Supervisor.start({
+    source: { json }, queues, restart: false,
+    ...(o.pool ? { pool: o.pool } : { buffers: o.buffers ?? Math.max(8192, queues * 4096) }),
+  });
+  // Forwarded = what the TX apps sent, less the tx-first frames the sources put on their links.
+  const fwd = (s: EngineStats | undefined) =>
+    (s?.apps.txa?.out ?? 0) + (s?.apps.txb?.out ?? 0) - (s?.apps.firsta?.out ?? 0) - (s?.apps.firstb?.out ?? 0);
+  const forwardedQ = () => { const st = sup.stats(); return sup.workers().map((w) => fwd(st.workers[w])); };
+  let died: () => void = () => {};
+  const death = new Promise<void>((res) => (died = res));
+  sup.onDead = () => died();
+  if (o._testKillQueueAfterMs !== undefined) setTimeout(() => void sup.kill('q0').catch(() => {}), o._testKillQueueAfterMs);
+  o.onReady?.();
+  const t0 = performance.now();
+  const samples: number[] = [];
+  let last = forwardedQ(), lastT = t0;
+  const stopped = new Promise<void>((res) => {
+    if (o.signal?.aborted) return res();
+    o.signal?.addEventListener('abort', () => res(), { once: true });
+    if (o.durationMs !== undefined) setTimeout(res, o.durationMs).unref();
+  });
+  const tick = setInterval(() => {
+    const now = performance.now();
+    const cur = forwardedQ();
+    const mpps = cur.map((v, q) => (v - last[q]!) / ((now - lastT) / 1000) / 1e6);
+    samples.push(mpps.reduce((s, x) => s + x, 0));
+    last = cur;
+    lastT = now;
+    o.onSecond?.(mpps, samples.length);
+  }, 1000);
   try {
-    const a = Port.open(o.a ?? 'null:size=64', { pool, queues });
-    ports.push(a);
-    const b = Port.open(o.b ?? 'null:size=64', { pool, queues });
-    ports.push(b);
-    const stop = new Int32Array(new SharedArrayBuffer(4));
-    const ctr = new Float64Array(new SharedArrayBuffer(8 * CTR_STRIDE * queues));
-    const url = new URL('./worker.js', import.meta.url);
-    const ready: Promise<unknown>[] = [];
-    const done: Promise<unknown>[] = [];
-    const slots: number[] = []; // each worker's pool user slot, to reclaim if it dies
-    const dead: Array<{ q: number; why: string }> = [];
-    let onDeath = () => {};
-    const death = new Promise<void>((res) => (onDeath = res));
-    for (let q = 0; q < queues; q++) {
-      const w = new Worker(url, {
-        workerData: { a: a.descriptor(), b: b.descriptor(), q, mode, burst, retry: o.retry ?? true, stop, ctr, txFirst },
-      });
-      workers.push(w);
-      // A worker that dies (throws, is terminated, runs out of memory) settles its promises too:
-      // the others are stopped and its pool cache is reclaimed below.
-      let finished = false;
-      const failed = new Promise<void>((res) => {
-        w.once('error', (e) => { dead.push({ q, why: String(e) }); onDeath(); res(); });
-        w.once('exit', (code) => {
-          if (!finished && !dead.some((d) => d.q === q)) {
-            dead.push({ q, why: `exited with code ${code}` });
-            onDeath();
-          }
-          res();
-        });
-      });
-      ready.push(Promise.race([new Promise((res) => w.once('message', (m: { slot: number }) => { slots[q] = m.slot; res(m); })), failed]));
-      done.push(Promise.race([new Promise((res) => w.on('message', (m: { done?: boolean }) => { if (m.done) { finished = true; res(m); } })), failed]));
-    }
-    await Promise.all(ready);
-    if (o._testKillQueueAfterMs !== undefined) setTimeout(() => void workers[0]?.terminate(), o._testKillQueueAfterMs);
-    o.onReady?.();
-    const t0 = performance.now();
-    const samples: number[] = [];
-    let last = new Array<number>(queues).fill(0);
-    let lastT = t0;
-    const stopped = new Promise<void>((res) => {
-      if (o.signal?.aborted) return res();
-      o.signal?.addEventListener('abort', () => res(), { once: true });
-      if (o.durationMs !== undefined) setTimeout(res, o.durationMs).unref();
-    });
-    const tick = setInterval(() => {
-      const now = performance.now();
-      const cur = Array.from({ length: queues }, (_, q) => ctr[q * CTR_STRIDE + CTR_FORWARDED]!);
-      const mpps = cur.map((v, q) => (v - last[q]!) / ((now - lastT) / 1000) / 1e6);
-      samples.push(mpps.reduce((s, x) => s + x, 0));
-      last = cur;
-      lastT = now;
-      o.onSecond?.(mpps, samples.length);
-    }, 1000);
-    try {
-      await Promise.race([stopped, Promise.all(done), death]);
-    } finally {
-      clearInterval(tick);
-      Atomics.store(stop, 0, 1);
-      await Promise.all(done);
-    }
-    for (const d of dead) if (slots[d.q] !== undefined) pool.reclaimUser(slots[d.q]!);
-    if (dead.length) {
-      for (const p of ports.splice(0)) p.close();
-      const a = pool.audit();
-      throw new RingwayError(Codes.WORKER_DIED,
-        `forwarding worker for queue ${dead.map((d) => `${d.q} ${d.why}`).join(', ')}; the other queues were stopped, ` +
-        `its pool cache was reclaimed and ${a.missing} buffer(s) it held are lost to this pool`);
-    }
-    const seconds = (performance.now() - t0) / 1000;
-    const perQueue = Array.from({ length: queues }, (_, q) => ({
-      forwarded: ctr[q * CTR_STRIDE + CTR_FORWARDED]!,
-      dropped: ctr[q * CTR_STRIDE + CTR_DROPPED]!,
-    }));
-    const portStats = ports.map((p) => ({
-      spec: p.desc.spec,
-      stats: p.stats(),
-      ...(p.kind === 'virtio' ? { virtio: p.virtioInfo() } : {}),
-    }));
-    for (const p of ports.splice(0)) p.close();
-    const s = pool.stats();
-    const audit = pool.audit();
-    return {
-      seconds,
-      forwarded: perQueue.reduce((x, q) => x + q.forwarded, 0),
-      dropped: perQueue.reduce((x, q) => x + q.dropped, 0),
-      perQueue,
-      samples,
-      pool: { total: s.total, free: s.ringFree + s.cached, inUse: s.inUse, ...audit },
-      ports: portStats,
-    };
+    await Promise.race([stopped, death]);
   } finally {
-    for (const p of ports) p.close();
-    await Promise.all(workers.map((w) => w.terminate()));
-    if (ownPool) pool.close();
+    clearInterval(tick);
   }
+  const seconds = (performance.now() - t0) / 1000;
+  const r = await sup.stop();
+  if (sup.deathLog.length) {
+    throw new RingwayError(Codes.WORKER_DIED,
+      `forwarding worker for queue ${sup.deathLog.map((d) => `${d.worker.slice(1)} ${d.why}`).join(', ')}; the other queues were stopped, ` +
+      `its pool cache was reclaimed and ${r.pool.missing} buffer(s) it held are lost to this pool` +
+      (r.reclaimed ? ` (${r.reclaimed} found by the sweep and returned)` : ''));
+  }
+  const perQueue = sup.workers().map((w) => {
+    const s = r.stats.workers[w]!;
+    return { forwarded: fwd(s), dropped: (s.apps.txa?.dropped ?? 0) + (s.apps.txb?.dropped ?? 0) };
+  });
+  return {
+    seconds,
+    forwarded: perQueue.reduce((x, q) => x + q.forwarded, 0),
+    dropped: perQueue.reduce((x, q) => x + q.dropped, 0),
+    perQueue,
+    samples,
+    pool: r.pool,
+    ports: r.ports.filter((p) => p.name === 'a' || p.name === 'b').sort((x, y) => x.name.localeCompare(y.name))
+      .map((p) => ({ spec: p.spec, stats: p.stats, ...(p.virtio ? { virtio: p.virtio } : {}) })),
+  };
 }

@@ -29,9 +29,9 @@ export interface AppContext {
   readonly pool: PoolView;
   /** The queue this engine runs (its worker's index with one worker per queue; 0 alone). */
   readonly queue: number;
-  /** Opens (or attaches to) a port by spec, shared by every app of the engine that names it;
-   *  released with the app. */
-  port(spec: string): Port;
+  /** Opens (or attaches to) port `name` (default: the spec) of `spec`, shared by every app of
+   *  the engine that names it; released with the app. */
+  port(spec: string, name?: string): Port;
   /** Counter block and this app's base index in it. */
   readonly ctr: Float64Array;
   readonly ctrBase: number;

@@ -187,9 +187,9 @@ export class Engine {
       name,
       pool: this.pool,
       queue: this.queue,
-      port: (spec: string) => {
-        const p = this.ports.get(spec, name);
-        taken.push(spec);
+      port: (spec: string, key: string = spec) => {
+        const p = this.ports.get(key, spec, name);
+        taken.push(key);
         return p;
       },
       ctr: this.counters.f64,

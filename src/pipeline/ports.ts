@@ -19,21 +19,25 @@ export class PortTable {
     private attach: Record<string, PortDescriptor> | null,
   ) {}
 
-  get(spec: string, app: string): Port {
-    const e = this.open.get(spec);
+  /** Port `key` (a name, or the spec itself) of `spec`, for app `app`. */
+  get(key: string, spec: string, app: string): Port {
+    const e = this.open.get(key);
+    if (e && e.port.desc.spec !== spec) {
+      throw new ConfigError(`app '${app}': port '${key}' is ${e.port.desc.spec}, not ${spec}; give different ports different names`);
+    }
     if (e) {
       e.refs++;
       return e.port;
     }
     let port: Port;
     if (this.attach) {
-      const d = this.attach[spec];
-      if (!d) throw new ConfigError(`app '${app}': port '${spec}' was not opened for this worker; the supervisor opens every port the configuration names`);
+      const d = this.attach[key];
+      if (!d) throw new ConfigError(`app '${app}': port '${key}' was not opened for this worker; the supervisor opens every port the configuration names`);
       port = Port.attach(d);
     } else {
       port = Port.open(spec, { pool: this.pool!, queues: this.queues });
     }
-    this.open.set(spec, { port, refs: 1 });
+    this.open.set(key, { port, refs: 1 });
     return port;
   }
 
@@ -42,10 +46,10 @@ export class PortTable {
     if (this.attach) Object.assign(this.attach, d);
   }
 
-  release(spec: string): void {
-    const e = this.open.get(spec);
+  release(key: string): void {
+    const e = this.open.get(key);
     if (!e || --e.refs > 0) return;
-    this.open.delete(spec);
+    this.open.delete(key);
     e.port.close();
   }
 

@@ -9,6 +9,7 @@
 // worker derive the same per-worker graph from the same configuration.
 import { PortIn, PortOut } from '../apps/port.js';
 import { Config, linkName, type AppEntry } from './config.js';
+import { ConfigError } from './schema.js';
 
 export interface CrossLink {
   /** The ring port spec both ends open. */
@@ -70,15 +71,29 @@ export function workerConfig(cfg: Config, plan: WorkerPlan): Config {
   return out.validate();
 }
 
-/** Port specs an app opens: its `port` field (PortIn, PortOut and apps built like them). */
-export function portsOf(e: AppEntry): string[] {
-  const p = e.config['port'];
-  return typeof p === 'string' ? [p] : [];
+export interface PortUse {
+  /** The name apps share it by (their `name` field, else the spec). */
+  key: string;
+  spec: string;
 }
 
-/** Every port spec a configuration names, with cross links' ring ports. */
-export function allPorts(cfg: Config): string[] {
-  return [...new Set([...cfg.apps.values()].flatMap(portsOf))];
+/** The port an app opens: its `port` and `name` fields (PortIn, PortOut and apps built alike). */
+export function portsOf(e: AppEntry): PortUse[] {
+  const p = e.config['port'], n = e.config['name'];
+  return typeof p === 'string' ? [{ key: typeof n === 'string' ? n : p, spec: p }] : [];
+}
+
+/** Every port a configuration names, once per key (a key with two specs is a ConfigError). */
+export function allPorts(cfg: Config): PortUse[] {
+  const m = new Map<string, string>();
+  for (const [app, e] of cfg.apps) {
+    for (const u of portsOf(e)) {
+      const had = m.get(u.key);
+      if (had !== undefined && had !== u.spec) throw new ConfigError(`app '${app}': port '${u.key}' is ${had} elsewhere, not ${u.spec}; give different ports different names`);
+      m.set(u.key, u.spec);
+    }
+  }
+  return [...m].map(([key, spec]) => ({ key, spec }));
 }
 
 export { linkName };

@@ -11,7 +11,7 @@
 import { Worker, MessageChannel, type MessagePort } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import { Pool } from '../memory/pool.js';
-import { Port, type PortDescriptor, type PortStats } from '../port/port.js';
+import { Port, type PortDescriptor, type PortStats, type VirtioPortInfo } from '../port/port.js';
 import { Codes, RingwayError } from '../errors.js';
 import { CounterBlock } from './counters.js';
 import { readStats, type EngineStats, type SlotMap } from './engine.js';
@@ -32,6 +32,9 @@ export interface SupervisorOptions {
   restart?: boolean;
   maxRestarts?: number;
   onRestart?: (worker: string, why: string) => void;
+  /** Sweep the pool for a dead worker's buffers at stop (default: only when the supervisor made
+   *  the pool; with a pool of yours, say true only if nothing else holds its buffers then). */
+  sweep?: boolean;
 }
 
 export interface PipelineStats {
@@ -42,12 +45,21 @@ export interface PipelineStats {
   restarts: number;
 }
 
+export interface PortReport {
+  name: string;
+  spec: string;
+  stats: PortStats;
+  /** virtio ports: driver facts and counters. */
+  virtio?: VirtioPortInfo;
+}
+
 export interface StopResult {
   stats: PipelineStats;
-  ports: Array<{ spec: string; stats: PortStats }>;
+  ports: PortReport[];
   /** Buffers a dead worker held, found and returned by the sweep. */
   reclaimed: number;
-  pool: { total: number; missing: number; duplicates: number };
+  /** After the sweep: every buffer's whereabouts (free = in the ring or a cache). */
+  pool: { total: number; free: number; inUse: number; missing: number; duplicates: number };
 }
 
 interface Slot {
@@ -65,6 +77,8 @@ interface Slot {
 
 export class Supervisor {
   restarts = 0;
+  /** Why each worker that died did (in order). */
+  readonly deathLog: Array<{ worker: string; why: string }> = [];
   private readonly slots: Slot[] = [];
   private readonly ports = new Map<string, Port | [Port, Port]>();
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
@@ -74,6 +88,8 @@ export class Supervisor {
   private cfg!: Config;
   private readonly tag = `rw${process.pid}-${randomBytes(3).toString('hex')}`;
   private readonly ownPool: boolean;
+  /** Called when a worker died and will not be restarted. */
+  onDead?: () => void;
   readonly pool: Pool;
   readonly queues: number;
 
@@ -112,8 +128,8 @@ export class Supervisor {
   }
 
   private openPorts(cfg: Config, plans: WorkerPlan[]): void {
-    for (const spec of allPorts(cfg)) {
-      if (!this.ports.has(spec)) this.ports.set(spec, Port.open(spec, { pool: this.pool, queues: this.queues }));
+    for (const { key, spec } of allPorts(cfg)) {
+      if (!this.ports.has(key)) this.ports.set(key, Port.open(spec, { pool: this.pool, queues: this.queues }));
     }
     for (const c of plans[0]?.cross ?? []) {
       if (!this.ports.has(c.spec)) {
@@ -126,7 +142,7 @@ export class Supervisor {
   /** Descriptors worker `plan` attaches to (a cross link's sending end or receiving end). */
   private descriptors(plan: WorkerPlan, cfg: Config): Record<string, PortDescriptor> {
     const d: Record<string, PortDescriptor> = {};
-    for (const [spec, p] of this.ports) if (!Array.isArray(p)) d[spec] = p.descriptor();
+    for (const [key, p] of this.ports) if (!Array.isArray(p)) d[key] = p.descriptor();
     for (const c of plan.cross) {
       const pair = this.ports.get(c.spec) as [Port, Port];
       const l = cfg.links.get(c.link)!;
@@ -182,11 +198,15 @@ export class Supervisor {
 
   private onDeath(sl: Slot, why: string): void {
     this.deaths++;
+    this.deathLog.push({ worker: sl.plan.name, why });
     // Its cache is in shared memory: give it back now. Its links died with its heap (see top).
     if (sl.poolSlot >= 0) this.pool.reclaimUser(sl.poolSlot);
     sl.retired.push(readStats(sl.counters, sl.slots));
     sl.poolSlot = -1;
-    if (this.stopping || this.o.restart === false || this.restarts >= (this.o.maxRestarts ?? 100)) return;
+    if (this.stopping || this.o.restart === false || this.restarts >= (this.o.maxRestarts ?? 100)) {
+      this.onDead?.();
+      return;
+    }
     this.restarts++;
     this.o.onRestart?.(sl.plan.name, why);
     this.spawn(sl).catch(() => { /* a failing restart stays dead; stop() reports it */ });
@@ -243,7 +263,7 @@ export class Supervisor {
     }));
     this.source = source;
     this.cfg = cfg;
-    const named = new Set([...allPorts(cfg), ...(plans[0]?.cross ?? []).map((c) => c.spec)]);
+    const named = new Set([...allPorts(cfg).map((u) => u.key), ...(plans[0]?.cross ?? []).map((c) => c.spec)]);
     for (const spec of before) if (!named.has(spec)) this.closePort(spec);
   }
 
@@ -281,10 +301,19 @@ export class Supervisor {
   }
 
   /** Live per-port counters (the ports the supervisor opened). */
-  portStats(): Array<{ spec: string; stats: PortStats }> {
-    const out: Array<{ spec: string; stats: PortStats }> = [];
-    for (const [spec, p] of this.ports) if (!Array.isArray(p)) out.push({ spec, stats: p.stats() });
+  portStats(): PortReport[] {
+    const out: PortReport[] = [];
+    for (const [name, p] of this.ports) {
+      if (Array.isArray(p)) continue;
+      out.push({ name, spec: p.desc.spec, stats: p.stats(), ...(p.kind === 'virtio' ? { virtio: p.virtioInfo() } : {}) });
+    }
     return out;
+  }
+
+  /** The open port named `name` (the spec, or the apps' `name` field). */
+  port(name: string): Port | undefined {
+    const p = this.ports.get(name);
+    return Array.isArray(p) ? undefined : p;
   }
 
   /** Stops every worker (each drains its links), closes the ports, sweeps and audits the pool. */
@@ -298,9 +327,10 @@ export class Supervisor {
     // Every worker is gone and every port closed: a buffer found in neither the free ring nor a
     // cache was a dead worker's (see the file comment). Without a death there is nothing to sweep,
     // and a missing buffer is then a real leak that the audit reports.
-    const reclaimed = this.deaths > 0 ? this.pool.reclaimLost() : 0;
+    const reclaimed = this.deaths > 0 && (this.o.sweep ?? this.ownPool) ? this.pool.reclaimLost() : 0;
     const a = this.pool.audit();
-    const result: StopResult = { stats, ports, reclaimed, pool: { total: this.pool.stats().total, ...a } };
+    const ps = this.pool.stats();
+    const result: StopResult = { stats, ports, reclaimed, pool: { total: ps.total, free: ps.ringFree + ps.cached, inUse: ps.inUse, ...a } };
     if (this.ownPool) this.pool.close();
     return result;
   }
