@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `ringway` command: one file per subcommand; this file only dispatches.
 import { fwdCommand } from './fwd.js';
+import { runCommand } from './run.js';
 import { devicesCommand } from './devices.js';
 import { bindCommand, unbindCommand } from './bind.js';
 import { hugepagesCommand } from './hugepages.js';
@@ -15,6 +16,10 @@ commands:
              --tx-first N (send N frames on each port first, like testpmd --tx-first)
              port specs: null:size=64  ring:NAME  pcap:rx=in.pcap,tx=out.pcap,loop=1
                          virtio:0000:00:10.0[,transport=legacy]
+  run        ringway run FILE: a pipeline from a module (.js; .ts where Node strips types) whose
+             default export builds a Config, or a JSON configuration {"apps":{...},"links":[...]}
+             --queues N (one worker per queue) --duration SECONDS --args JSON (to the builder)
+             --dot | --mermaid (print the graph and exit)
   devices    PCI network devices: driver, IOMMU group, usable by ringway and how  [--json]
   bind       ringway bind BDF --driver vfio-pci|uio_pci_generic   (root; loads the module)
   unbind     ringway unbind BDF   back to the kernel driver (root)
@@ -27,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'fwd':
       return fwdCommand(rest);
+    case 'run':
+      return runCommand(rest);
     case 'devices':
       return devicesCommand(rest);
     case 'bind':

@@ -43,6 +43,8 @@ export interface RunOptions {
   until?: () => boolean;
   /** Breaths with nothing pulled before the engine lets a source sleep (default 256). */
   idleSpins?: number;
+  /** Ends after this many breaths in a row with nothing pulled (finite sources: a capture). */
+  untilIdle?: number;
   /** Called about every millisecond between breaths (the worker's control channel). */
   poll?: () => void;
 }
@@ -290,11 +292,15 @@ export class Engine {
     const stop = o.stop, spins = o.idleSpins ?? 256;
     const end = o.durationMs !== undefined ? performance.now() + o.durationMs : Infinity;
     const maxBreaths = o.breaths ?? Infinity;
-    let breaths = 0, empty = 0;
+    const idleEnd = o.untilIdle ?? Infinity;
+    let breaths = 0, empty = 0, idleRun = 0;
     this.lastTick = performance.now();
     for (;;) {
       const pulled = this.breathe();
       breaths++;
+      if (pulled === 0) {
+        if (++idleRun >= idleEnd) break;
+      } else idleRun = 0;
       if (pulled === 0 && ++empty >= spins) {
         empty = 0;
         const idl = this.idlers;
