@@ -5,20 +5,18 @@ import { META_DATA_OFF } from '../memory/layout.js';
 
 export class MacSwap extends App {
   override push(_input: number, hs: Uint32Array, n: number): void {
-    const p = this.pool, u16 = p.u16, dv = p.dv, base = p.bufBase, stride = p.stride;
+    const p = this.pool, u16 = p.u16, u32 = p.u32, dv = p.dv, base = p.bufBase, stride = p.stride;
     for (let k = 0; k < n; k++) {
       const m = base + hs[k]! * stride;
       const o = m + u16[(m + META_DATA_OFF) >> 1]!;
-      if ((o & 1) === 0) {
-        // Even offset (the usual case): six 16-bit words, no DataView bounds checks.
-        const w = o >> 1;
-        const d0 = u16[w]!, d1 = u16[w + 1]!, d2 = u16[w + 2]!;
-        u16[w] = u16[w + 3]!;
-        u16[w + 1] = u16[w + 4]!;
-        u16[w + 2] = u16[w + 5]!;
-        u16[w + 3] = d0;
-        u16[w + 4] = d1;
-        u16[w + 5] = d2;
+      if ((o & 3) === 0) {
+        // 4-aligned (the usual case: data starts at 64 + headroom): the 12 address bytes are three
+        // little-endian words d0 d1 | d2 s0 | s1 s2 (two bytes each); swapping dst and src is
+        // three loads, shifts and three stores, with no DataView bounds checks.
+        const w = o >> 2, w0 = u32[w]!, w1 = u32[w + 1]!, w2 = u32[w + 2]!;
+        u32[w] = (w1 >>> 16) | (w2 << 16);
+        u32[w + 1] = (w2 >>> 16) | (w0 << 16);
+        u32[w + 2] = (w0 >>> 16) | (w1 << 16);
       } else {
         const d0 = dv.getUint32(o, true), d1 = dv.getUint16(o + 4, true);
         dv.setUint32(o, dv.getUint32(o + 6, true), true);

@@ -38,6 +38,8 @@ export interface PoolStats {
 }
 
 const warned = new Set<string>();
+/** Source arrays whose head view freeBurst keeps (see headOf). */
+const HEADS = 16;
 const threadViews = new Map<number, { view: PoolView; refs: number }>();
 
 export class Pool {
@@ -139,6 +141,7 @@ export class PoolView {
   /** Burst size with the memcpy fast path (see cacheSub); 0 until chosen. */
   private fastN = 0;
   private readonly subs: Array<Uint32Array | undefined> = [];
+  private readonly heads: Uint32Array[] = [];
 
   private constructor(readonly poolId: number, readonly buffer: ArrayBuffer) {
     this.u8 = new Uint8Array(buffer);
@@ -278,6 +281,19 @@ export class PoolView {
     return v;
   }
 
+  /**
+   * src[0..fastN) as a view made once per source array: pipeline links hand bursts around in a
+   * few long arrays (link.ts), so a handful of views serves them all and freeBurst keeps its
+   * memcpy path. Past HEADS arrays (never seen in practice) a view is made per call.
+   */
+  private headOf(src: Uint32Array): Uint32Array {
+    const hs = this.heads;
+    for (let i = 0; i < hs.length; i += 2) if (hs[i] === src) return hs[i + 1]!;
+    const v = src.subarray(0, this.fastN);
+    if (hs.length < 2 * HEADS) hs.push(src, v);
+    return v;
+  }
+
   /** Requests larger than the cache go to the shared ring directly (then the cache tops up). */
   private allocLarge(out: Uint32Array, n: number): number {
     let got = this.free.dequeueMc(out, 0, n);
@@ -308,7 +324,7 @@ export class PoolView {
     if (len + n > L.POOL_CACHE_MAX) {
       for (let done = 0; done < n; ) done += this.free.enqueueMp(src, at + done, n - done);
     } else {
-      if (n === this.fastN && at === 0 && src.length === n) this.cacheSub(len).set(src);
+      if (n === this.fastN && at === 0) this.cacheSub(len).set(src.length === n ? src : this.headOf(src));
       else for (let k = 0; k < n; k++) u32[c + len + k] = src[at + k]!;
       len += n;
       if (len > this.flushAt) {

@@ -8,7 +8,9 @@
 // the supervisor when the engine runs in a worker (it sends the slot of every app and link with
 // the configuration, so both sides name the same slot the same way).
 
-/** f64 indices inside an app's block. Reasons start at APP_REASONS (see App.dropReasons). */
+/** f64 indices inside an app's block. Reasons start at APP_REASONS (see App.dropReasons). APP_IN
+ *  and APP_OUT hold only what the app counts itself (a source's packets in, a sink's packets out)
+ *  and what removed links left; readers add the app's links (engine.ts readStats). */
 export const APP_IN = 0, APP_OUT = 1, APP_DROPPED = 2, APP_REASONS = 3, APP_STRIDE = 16;
 /** The first reason of every app: packets sent on an output that is not linked. */
 export const REASON_UNCONNECTED = 0;
@@ -17,7 +19,7 @@ export const MAX_REASONS = APP_STRIDE - APP_REASONS;
  *  dropped because the link was full. */
 export const LINK_SENT = 0, LINK_DELIVERED = 1, LINK_FULL = 2, LINK_STRIDE = 4;
 /** Engine-wide values at the start of the block. */
-export const ENG_BREATHS = 0, ENG_PULLED = 1, ENG_GENERATION = 2, ENG_HEADER = 8;
+export const ENG_BREATHS = 0, ENG_GENERATION = 2, ENG_HEADER = 8;
 
 export interface CounterLayout {
   apps: number;

@@ -13,7 +13,7 @@ import type { PortDescriptor } from '../port/port.js';
 import { App, reasonNames, type AppClass, type AppContext } from './app.js';
 import { Config, linkName, sameApp, type AppEntry, type LinkEntry } from './config.js';
 import {
-  APP_IN, CounterBlock, ENG_BREATHS, ENG_GENERATION, ENG_PULLED, LINK_DELIVERED, MAX_REASONS,
+  APP_IN, APP_OUT, CounterBlock, ENG_BREATHS, ENG_GENERATION, LINK_DELIVERED, MAX_REASONS,
   type AppCounters, type CounterDescriptor, type LinkCounters,
 } from './counters.js';
 import { LINK_CAPACITY, Link, type LendState } from './link.js';
@@ -49,15 +49,15 @@ export interface RunOptions {
   poll?: () => void;
 }
 
-/** Counter slots and drop-reason names, for a reader in another thread. */
+/** Counter slots, drop-reason names and each app's link slots (its in and out are its own
+ *  counts plus its links'), for a reader in another thread. */
 export interface SlotMap {
-  apps: Record<string, { slot: number; cls: string; reasons: string[] }>;
+  apps: Record<string, { slot: number; cls: string; reasons: string[]; inLinks: number[]; outLinks: number[] }>;
   links: Record<string, number>;
 }
 
 export interface EngineStats {
   breaths: number;
-  pulled: number;
   apps: Record<string, AppCounters>;
   links: Record<string, LinkCounters>;
 }
@@ -94,7 +94,6 @@ export class Engine {
   private pushApp: App[] = [];
   private pushIn: number[] = [];
   private pushLink: Link[] = [];
-  private pushCtr: number[] = []; // f64 index of the receiving app's APP_IN
   private pushDel: number[] = []; // f64 index of the link's LINK_DELIVERED
   private stopping = false;
   private closed = false;
@@ -130,6 +129,7 @@ export class Engine {
     for (const [key, rl] of this.links) {
       if (!next.links.has(key)) {
         rl.link.drain();
+        this.foldLink(rl);
         this.counters.releaseLink(rl.slot);
         this.links.delete(key);
       }
@@ -180,6 +180,14 @@ export class Engine {
     this.wire();
     this.counters.f64[ENG_GENERATION] = this.counters.f64[ENG_GENERATION]! + 1;
     void prev;
+  }
+
+  /** A link goes away: its counts stay in its apps' own totals (counters never go backwards). */
+  private foldLink(rl: RunningLink): void {
+    const f = this.counters.f64, lc = this.counters.readLink(rl.slot);
+    const from = this.apps.get(rl.entry.from), to = this.apps.get(rl.entry.to);
+    if (from) f[this.counters.appBase(from.slot) + APP_OUT] = f[this.counters.appBase(from.slot) + APP_OUT]! + lc.sent;
+    if (to) f[this.counters.appBase(to.slot) + APP_IN] = f[this.counters.appBase(to.slot) + APP_IN]! + lc.delivered;
   }
 
   private startApp(name: string, e: AppEntry, slot: number, cfg: Config): Running {
@@ -242,7 +250,6 @@ export class Engine {
     this.pushApp = [];
     this.pushIn = [];
     this.pushLink = [];
-    this.pushCtr = [];
     this.pushDel = [];
     for (const name of order) {
       const r = this.apps.get(name)!;
@@ -257,7 +264,6 @@ export class Engine {
         this.pushApp.push(a);
         this.pushIn.push(i);
         this.pushLink.push(rl.link);
-        this.pushCtr.push(this.counters.appBase(r.slot) + APP_IN);
         this.pushDel.push(this.counters.linkBase(rl.slot) + LINK_DELIVERED);
       });
     }
@@ -268,14 +274,13 @@ export class Engine {
     const src = this.sources, c = this.counters.f64, lend = this.lend;
     let pulled = 0;
     for (let i = 0; i < src.length; i++) pulled += src[i]!.pull!();
-    const apps = this.pushApp, links = this.pushLink, ins = this.pushIn, ac = this.pushCtr, dc = this.pushDel;
+    const apps = this.pushApp, links = this.pushLink, ins = this.pushIn, dc = this.pushDel;
     for (let k = 0; k < links.length; k++) {
       const l = links[k]!;
       const n = l.n;
       if (n === 0) continue;
       const hs = l.buf;
       l.n = 0; // the burst is the receiver's now
-      c[ac[k]!] = c[ac[k]!]! + n;
       c[dc[k]!] = c[dc[k]!]! + n;
       lend.lent = hs;
       lend.lender = l;
@@ -283,7 +288,6 @@ export class Engine {
       lend.lent = null;
     }
     c[ENG_BREATHS] = c[ENG_BREATHS]! + 1;
-    c[ENG_PULLED] = c[ENG_PULLED]! + pulled;
     return pulled;
   }
 
@@ -332,9 +336,16 @@ export class Engine {
   /** Counter slots and reason names (what a reader in another thread needs). */
   slotMap(): SlotMap {
     const apps: SlotMap['apps'] = {};
-    for (const [name, r] of this.apps) apps[name] = { slot: r.slot, cls: r.entry.cls.name, reasons: reasonNames(r.entry.cls) };
     const links: SlotMap['links'] = {};
     for (const [key, rl] of this.links) links[key] = rl.slot;
+    const ls = [...this.links.values()];
+    for (const [name, r] of this.apps) {
+      apps[name] = {
+        slot: r.slot, cls: r.entry.cls.name, reasons: reasonNames(r.entry.cls),
+        inLinks: ls.filter((l) => l.entry.to === name).map((l) => l.slot),
+        outLinks: ls.filter((l) => l.entry.from === name).map((l) => l.slot),
+      };
+    }
     return { apps, links };
   }
 
@@ -365,10 +376,15 @@ export class Engine {
 /** Reads an engine's counters from any thread, given its slot map. */
 export function readStats(c: CounterBlock, m: SlotMap): EngineStats {
   const apps: Record<string, AppCounters> = {};
-  for (const [name, a] of Object.entries(m.apps)) apps[name] = c.readApp(a.slot, a.reasons);
+  for (const [name, a] of Object.entries(m.apps)) {
+    const x = c.readApp(a.slot, a.reasons);
+    for (const s of a.inLinks) x.in += c.readLink(s).delivered;
+    for (const s of a.outLinks) x.out += c.readLink(s).sent;
+    apps[name] = x;
+  }
   const links: Record<string, LinkCounters> = {};
   for (const [key, s] of Object.entries(m.links)) links[key] = c.readLink(s);
-  return { breaths: c.f64[ENG_BREATHS]!, pulled: c.f64[ENG_PULLED]!, apps, links };
+  return { breaths: c.f64[ENG_BREATHS]!, apps, links };
 }
 
 /** Input and output names of app `name` in `cfg`: the class's, or for '*' the linked ones. */

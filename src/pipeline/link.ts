@@ -17,7 +17,11 @@
 // A full link drops what does not fit (Snabb does too) and counts it: nothing blocks inside a
 // worker, and every dropped buffer goes back to the pool.
 import type { PoolView } from '../memory/pool.js';
-import { APP_DROPPED, APP_OUT, APP_REASONS, LINK_FULL, LINK_SENT, REASON_UNCONNECTED } from './counters.js';
+import { APP_DROPPED, APP_REASONS, LINK_FULL, LINK_SENT, REASON_UNCONNECTED } from './counters.js';
+
+// Counting: a link counts what it was sent (sent), what it could not take (full) and, through the
+// engine, what it delivered; an app's packets out and in are the sums over its links, added up by
+// the reader (counters.ts), so each hop costs two counter updates, not four.
 
 /** Handles a link holds at most (Snabb's link size). Every link has the same, so arrays can swap. */
 export const LINK_CAPACITY = 1024;
@@ -72,7 +76,6 @@ export class Link {
   send(hs: Uint32Array, n: number, at = 0): void {
     if (n <= 0) return;
     const c = this.ctr;
-    c[this.ab + APP_OUT] = c[this.ab + APP_OUT]! + n;
     const l = this.lend;
     if (this.n === 0 && at === 0 && hs === l.lent && this.buf.length !== 0) {
       // The receiver forwards the burst it was given: swap arrays (see the file comment).
@@ -90,7 +93,7 @@ export class Link {
     for (let k = 0; k < fit; k++) buf[w++] = hs[at + k]!;
     this.n = w;
     if (fit < n) this.overflow(hs, at + fit, n - fit);
-    if (this.lb >= 0) c[this.lb + LINK_SENT] = c[this.lb + LINK_SENT]! + fit;
+    if (fit > 0) c[this.lb + LINK_SENT] = c[this.lb + LINK_SENT]! + fit;
   }
 
   /**
@@ -101,14 +104,12 @@ export class Link {
     if (k <= 0) return;
     this.n += k;
     const c = this.ctr;
-    c[this.ab + APP_OUT] = c[this.ab + APP_OUT]! + k;
     c[this.lb + LINK_SENT] = c[this.lb + LINK_SENT]! + k;
   }
 
   /** Puts one handle on the link (dropped and counted when full). */
   sendOne(h: number): void {
     const c = this.ctr;
-    c[this.ab + APP_OUT] = c[this.ab + APP_OUT]! + 1;
     if (this.n < this.buf.length) {
       this.buf[this.n++] = h;
       c[this.lb + LINK_SENT] = c[this.lb + LINK_SENT]! + 1;
@@ -130,7 +131,6 @@ export class Link {
 
   private countDrop(n: number): void {
     const c = this.ctr;
-    c[this.ab + APP_OUT] = c[this.ab + APP_OUT]! - n;
     if (this.lb >= 0) {
       c[this.lb + LINK_FULL] = c[this.lb + LINK_FULL]! + n;
     } else {

@@ -10,7 +10,7 @@ const bad = (fn: () => unknown, re: RegExp) =>
 test('field errors name the app, the field and what is accepted', () => {
   bad(() => new Config().app('rx', PortIn, {} as never), /app 'rx' \(PortIn\): field 'port' is required: a string such as "null:size=64"/);
   bad(() => new Config().app('rx', PortIn, { port: 'null', burst: 0 }), /app 'rx' \(PortIn\): field 'burst': 0 is not an integer 1..1024/);
-  bad(() => new Config().app('rx', PortIn, { port: 'null', bogus: 1 } as never), /app 'rx' \(PortIn\): unknown field 'bogus'; it takes port, queue, burst/);
+  bad(() => new Config().app('rx', PortIn, { port: 'null', bogus: 1 } as never), /app 'rx' \(PortIn\): unknown field 'bogus'; it takes port, name, queue, burst/);
   bad(() => new Config().app('tx', PortOut, { port: 'null', full: 'block' as never }), /field 'full': "block" is not one of "drop", "wait"/);
   bad(() => new Config().app('swap', MacSwap, { x: 1 } as never), /app 'swap' \(MacSwap\): unknown field 'x'; it takes no configuration/);
   bad(() => new Config().app('g', Source, { template: [1, 300] }), /field 'template': \[1\]: 300 is not an integer 0..255/);
