@@ -11,3 +11,10 @@ export { runForwarder } from './fwd/forwarder.js';
 export type { FwdOptions, FwdResult } from './fwd/forwarder.js';
 export { macswap } from './fwd/loop.js';
 export type { FwdMode } from './fwd/loop.js';
+// Packet library (src/packet/index.ts; docs/packets.md).
+export {
+  Frame, Parsed, parse, parseBuffer, parseBytes, parseInner, Result, RESULT_NAMES, PType, L3,
+  checksum, buffer, ether, vlan, arp, ipv4, ipv6, icmp4, icmp6, udp, tcp, vxlan,
+  build, buildFrame, buildInto, nd,
+} from './packet/index.js';
+export type { FrameSpec } from './packet/index.js';
