@@ -2,10 +2,13 @@
 // (IPv6), and the incremental update of RFC 1624.
 //
 // Speed: the sum is byte-order independent (RFC 1071 §2(B)), so we add little-endian 32-bit loads
-// (DataView.getUint32(o, true), inlined by V8) split into two 16-bit halves kept in two small
-// integer accumulators (no carries to handle per word: a 64 KiB packet sums to < 2^30, still a
-// V8 small integer), fold once at the end and swap the two bytes back. Same idea as DPDK's
-// __rte_raw_cksum (32-bit loads into a 64-bit accumulator, fold once).
+// (DataView.getUint32(o, true), inlined by V8), 16 bytes per iteration into two double
+// accumulators (exact up to 2^53: no carry handling per word), and fold once at the end: a 32-bit
+// word hi*65536+lo is congruent to hi+lo modulo 65535, so the ones'-complement sum is the total
+// modulo 65535 (0xffff for a nonzero multiple), then the two bytes are swapped back. Same idea as
+// DPDK's __rte_raw_cksum (32-bit loads into a 64-bit accumulator, fold once). Measured against a
+// 16-bit-halves integer version and Uint32Array loads (which need 4-byte alignment that IP
+// headers after a 14-byte Ethernet header do not have): this is the fastest on V8 12.
 import type { Frame } from './frame.js';
 
 /**
@@ -16,26 +19,27 @@ import type { Frame } from './frame.js';
 export function rawSum(dv: DataView, off: number, len: number, initial = 0): number {
   let a = 0, b = 0;
   let i = off;
-  const end8 = off + (len & ~7);
-  for (; i < end8; i += 8) {
-    const w = dv.getUint32(i, true), x = dv.getUint32(i + 4, true);
-    a += (w >>> 16) + (x >>> 16);
-    b += (w & 0xffff) + (x & 0xffff);
+  const end16 = off + (len & ~15);
+  for (; i < end16; i += 16) {
+    a += dv.getUint32(i, true) + dv.getUint32(i + 4, true);
+    b += dv.getUint32(i + 8, true) + dv.getUint32(i + 12, true);
+  }
+  if (len & 8) {
+    a += dv.getUint32(i, true) + dv.getUint32(i + 4, true);
+    i += 8;
   }
   if (len & 4) {
-    const w = dv.getUint32(i, true);
-    a += w >>> 16;
-    b += w & 0xffff;
+    b += dv.getUint32(i, true);
     i += 4;
   }
   if (len & 2) {
-    b += dv.getUint16(i, true);
+    a += dv.getUint16(i, true);
     i += 2;
   }
   if (len & 1) b += dv.getUint8(i); // the odd byte is the high byte of a zero-padded word (BE)
-  let s = a + b;
-  s = (s & 0xffff) + (s >>> 16);
-  s = (s & 0xffff) + (s >>> 16);
+  const t = a + b;
+  let s = t % 65535;
+  if (s === 0 && t !== 0) s = 0xffff;
   s = ((s & 0xff) << 8) | (s >>> 8); // back to big-endian
   s += initial;
   s = (s & 0xffff) + (s >>> 16);
