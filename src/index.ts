@@ -13,3 +13,10 @@ export { forwarderConfig } from './fwd/forwarder.js';
 export type { FwdMode } from './fwd/forwarder.js';
 export * from './pipeline/index.js';
 export * from './apps/index.js';
+// Packet library (src/packet/index.ts; docs/packets.md).
+export {
+  Frame, Parsed, parse, parseBuffer, parseBytes, parseInner, Result, RESULT_NAMES, PType, L3,
+  checksum, buffer, ether, vlan, arp, ipv4, ipv6, icmp4, icmp6, udp, tcp, vxlan,
+  build, buildFrame, buildInto, nd,
+} from './packet/index.js';
+export type { FrameSpec } from './packet/index.js';
