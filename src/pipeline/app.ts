@@ -116,6 +116,12 @@ export abstract class App {
     c[b + APP_REASONS + 1 + reason] = c[b + APP_REASONS + 1 + reason]! + n;
   }
 
+  /** Counts n packets under `reason` without counting them dropped: packets the app passed on
+   *  but wants seen (a malformed frame forwarded untouched, a sequence gap). */
+  countEvent(n: number, reason = 0): void {
+    this.ctr[this.cb + APP_REASONS + 1 + reason] = this.ctr[this.cb + APP_REASONS + 1 + reason]! + n;
+  }
+
   /** Counts n packets as received by a source (the engine counts what it pushes). */
   protected countIn(n: number): void {
     this.ctr[this.cb + APP_IN] = this.ctr[this.cb + APP_IN]! + n;
