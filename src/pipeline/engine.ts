@@ -96,6 +96,9 @@ export class Engine {
   private pushLink: Link[] = [];
   private pushDel: number[] = []; // f64 index of the link's LINK_DELIVERED
   private stopping = false;
+  /** The stop flag of the run in progress: an app waiting inside a push (PortOut full=wait)
+   *  gives up when it is set, so a stage blocked on a stopped neighbour still stops. */
+  private runStop: Int32Array | undefined;
   private closed = false;
   private lastTick = 0;
 
@@ -206,7 +209,7 @@ export class Engine {
       ctrBase: this.counters.appBase(slot),
       inputs: io.inputs,
       outputs: io.outputs,
-      stopping: () => this.stopping,
+      stopping: () => this.stopping || (this.runStop !== undefined && Atomics.load(this.runStop, 0) !== 0),
     };
     let app: App;
     try {
@@ -294,6 +297,7 @@ export class Engine {
   /** Breathes until a stop condition; returns the number of breaths. */
   run(o: RunOptions = {}): number {
     const stop = o.stop, spins = o.idleSpins ?? 256;
+    this.runStop = stop;
     const end = o.durationMs !== undefined ? performance.now() + o.durationMs : Infinity;
     const maxBreaths = o.breaths ?? Infinity;
     const idleEnd = o.untilIdle ?? Infinity;
