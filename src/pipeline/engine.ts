@@ -101,6 +101,7 @@ export class Engine {
   private runStop: Int32Array | undefined;
   private closed = false;
   private lastTick = 0;
+  private breaths = 0;
 
   constructor(o: EngineOptions) {
     this.poolId = typeof o.pool === 'number' ? o.pool : o.pool.id;
@@ -272,7 +273,7 @@ export class Engine {
     }
   }
 
-  /** One breath; returns how many packets the sources pulled. */
+  /** One breath; returns how many packets the sources pulled (run() counts the breaths). */
   breathe(): number {
     const src = this.sources, c = this.counters.f64, lend = this.lend;
     let pulled = 0;
@@ -290,7 +291,6 @@ export class Engine {
       apps[k]!.push!(ins[k]!, hs, n);
       lend.lent = null;
     }
-    c[ENG_BREATHS] = c[ENG_BREATHS]! + 1;
     return pulled;
   }
 
@@ -306,6 +306,7 @@ export class Engine {
     for (;;) {
       const pulled = this.breathe();
       breaths++;
+      this.breaths++;
       if (pulled === 0) {
         if (++idleRun >= idleEnd) break;
       } else idleRun = 0;
@@ -315,6 +316,7 @@ export class Engine {
         if (idl.length > 0) idl[0]!.idle!(1);
       } else if (pulled !== 0) empty = 0;
       if ((breaths & 63) === 0) {
+        this.publishBreaths();
         if (stop !== undefined && Atomics.load(stop, 0) !== 0) break;
         if (breaths >= maxBreaths) break;
         const now = performance.now();
@@ -327,7 +329,13 @@ export class Engine {
         if ((breaths & 255) === 0 && o.until?.() === true) break;
       } else if (breaths >= maxBreaths) break;
     }
+    this.publishBreaths();
     return breaths;
+  }
+
+  /** Breaths are counted in a field and published every 64 (one store, not one per breath). */
+  private publishBreaths(): void {
+    this.counters.f64[ENG_BREATHS] = this.breaths;
   }
 
   /** Packets waiting on links right now (0 once a breath drained everything). */
