@@ -42,16 +42,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const duration = num('duration', values.duration);
   const buffers = num('buffers', values.buffers);
+  // Listen before anything opens: a Ctrl-C while the workers start still stops cleanly.
+  const ac = new AbortController();
+  const onSig = () => ac.abort();
+  process.once('SIGINT', onSig);
+  process.once('SIGTERM', onSig);
   const sup = await Supervisor.start({
     source, queues,
     ...(buffers !== undefined ? { buffers } : {}),
     onRestart: (w, why) => console.log(`worker ${w} ${why}: restarted`),
   });
   console.log(`ringway run: ${file} on ${sup.workers().length} worker(s) (${sup.workers().join(', ')})` + (duration ? `, ${duration} s` : ', Ctrl-C to stop'));
-  const ac = new AbortController();
-  const onSig = () => ac.abort();
-  process.once('SIGINT', onSig);
-  process.once('SIGTERM', onSig);
   let last = sup.stats(), lastT = performance.now(), sec = 0;
   const tick = setInterval(() => {
     const now = performance.now(), cur = sup.stats();
@@ -60,6 +61,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     lastT = now;
   }, 1000);
   await new Promise<void>((res) => {
+    if (ac.signal.aborted) return res();
     ac.signal.addEventListener('abort', () => res(), { once: true });
     if (duration !== undefined) setTimeout(res, duration * 1000).unref();
   });

@@ -37,7 +37,7 @@ test('ringway run MODULE stops cleanly on SIGINT, stage workers named', async ()
   const p = spawn(process.execPath, [cli, 'run', fixture('stages')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => (out += d));
-  for (let i = 0; i < 100 && !/\[\s*2 s\]/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 600 && !/\[\s*2 s\]/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
   p.kill('SIGINT');
   const code = await new Promise((res) => p.once('exit', res));
   assert.equal(code, 0, out);
