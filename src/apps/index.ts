@@ -1,10 +1,19 @@
 // The built-in apps, and the registry `ringway run` resolves JSON configurations against.
 import type { AppClass } from '../pipeline/app.js';
+import { Join } from './join.js';
+import { L2Fwd } from './l2fwd.js';
 import { MacSwap } from './macswap.js';
+import { PcapWriter } from './pcap.js';
 import { PortIn, PortOut } from './port.js';
+import { Punt } from './punt.js';
 import { Sink } from './sink.js';
+import { Split, Splitter } from './split.js';
+import { Tee } from './tee.js';
 
-export { MacSwap, PortIn, PortOut, Sink };
+export { Join, L2Fwd, MacSwap, PcapWriter, PortIn, PortOut, Punt, Sink, Split, Splitter, Tee };
+export { copyBurst, copyPacket } from './copy.js';
+export { MacTable } from './mactable.js';
+export type { PuntTask } from './punt-task.js';
 
 /** Apps by class name, for Config.fromJSON. */
-export const builtinApps: Record<string, AppClass> = { PortIn, PortOut, MacSwap, Sink };
+export const builtinApps: Record<string, AppClass> = { PortIn, PortOut, MacSwap, Sink, Tee, Join, Split, L2Fwd, PcapWriter, Punt };
