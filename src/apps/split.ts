@@ -202,6 +202,7 @@ export class Split extends Splitter {
       if (len < p + 8) return Splitter.MALFORMED;
       const next = u8[o + p]!;
       p += nh === IP6_FRAGMENT ? 8 : (u8[o + p + 1]! + 1) * 8; // RFC 8200 §4.5: fragment is 8 bytes
+      if (p > len) return Splitter.MALFORMED; // the header says it runs past the frame
       nh = next;
     }
     return Splitter.MALFORMED; // a chain longer than any real one
