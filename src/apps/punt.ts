@@ -66,6 +66,8 @@ export class Punt extends App {
   private stopped = false;
   /** Tasks piscina rejected (a worker died, or the pool was destroyed with tasks in flight). */
   rejected = 0;
+  /** The last error piscina reported outside a task (e.g. the task module failed to load). */
+  lastError: Error | null = null;
 
   constructor(ctx: AppContext, config: ConfigOf<typeof Punt.schema>) {
     super(ctx, config);
@@ -88,11 +90,19 @@ export class Punt extends App {
       maxQueue: slots,
       idleTimeout: Infinity,
     });
+    // piscina emits 'error' for a worker that fails outside a task, and for replies it no longer
+    // expects (after destroy() while the engine had not let it read them): never an uncaught throw.
+    this.piscina.on('error', (e: Error) => {
+      if (!this.stopped) this.lastError = e;
+    });
   }
 
   /** Resolves when every worker has loaded the task and piscina has taken them as ready. */
   async ready(): Promise<void> {
-    while (Atomics.load(this.slots.ctl, CTL_READY) < this.config.threads) await sleep(1);
+    while (Atomics.load(this.slots.ctl, CTL_READY) < this.config.threads) {
+      if (this.lastError) throw this.lastError;
+      await sleep(1);
+    }
     await Promise.all(Array.from({ length: this.config.threads }, () => this.piscina.run(-1)));
   }
 
