@@ -72,6 +72,10 @@ export class L2Fwd extends App {
     const p = this.pool, u8 = p.u8, u16 = p.u16, base = p.bufBase, stride = p.stride;
     const tbl = this.table, now = this.now, ingress = this.inPort[input]!, to = this.to;
     let full = 0, first = 0, same = true;
+    // One-entry caches within the burst (frames of a flow come in runs): the last source learned
+    // (now is the same for the whole burst, so learning it again changes nothing) and the last
+    // destination's verdict (dropped when a learn may have moved that MAC).
+    let lsh = -1, lsl = 0, ldh = -1, ldl = 0, lt = 0;
     for (let k = 0; k < n; k++) {
       const m = base + hs[k]! * stride;
       const len = u16[(m + 2) >> 1]!; // META_DATA_LEN
@@ -84,15 +88,28 @@ export class L2Fwd extends App {
         if ((u8[o + 6]! & 1) === 0) {
           const shi = (u8[o + 6]! << 8) | u8[o + 7]!;
           const slo = (u8[o + 8]! << 24) | (u8[o + 9]! << 16) | (u8[o + 10]! << 8) | u8[o + 11]!;
-          if (!tbl.learn(shi, slo, ingress, now)) full++;
+          if (shi !== lsh || slo !== lsl) {
+            if (!tbl.learn(shi, slo, ingress, now)) full++;
+            else {
+              lsh = shi;
+              lsl = slo;
+            }
+            if (shi === ldh && slo === ldl) ldh = -1;
+          }
         }
         if ((u8[o]! & 1) !== 0) {
           t = FLOOD; // broadcast or multicast (IEEE 802 I/G bit)
         } else {
           const dhi = (u8[o]! << 8) | u8[o + 1]!;
           const dlo = (u8[o + 2]! << 24) | (u8[o + 3]! << 16) | (u8[o + 4]! << 8) | u8[o + 5]!;
-          const port = tbl.lookup(dhi, dlo, now);
-          t = port < 0 ? FLOOD : port === ingress ? DROP_SAME : port;
+          if (dhi === ldh && dlo === ldl) t = lt;
+          else {
+            const port = tbl.lookup(dhi, dlo, now);
+            t = port < 0 ? FLOOD : port === ingress ? DROP_SAME : port;
+            ldh = dhi;
+            ldl = dlo;
+            lt = t;
+          }
         }
       }
       to[k] = t;

@@ -19,6 +19,7 @@
 import { App, type AppContext } from '../pipeline/app.js';
 import { LINK_CAPACITY, type Link } from '../pipeline/link.js';
 import { ConfigError, f, type ConfigOf } from '../pipeline/schema.js';
+import { META_DATA_LEN, META_DATA_OFF } from '../memory/layout.js';
 import { unconnected } from './outputs.js';
 
 const OUTPUT = /^[A-Za-z0-9_-]+$/;
@@ -166,7 +167,8 @@ export class Split extends Splitter {
   }
 
   classify(h: number): number {
-    const p = this.pool, u8 = p.u8, len = p.dataLen(h), o = p.dataOffset(h);
+    const p = this.pool, u8 = p.u8, u16 = p.u16, m = p.bufBase + h * p.stride;
+    const len = u16[(m + META_DATA_LEN) >> 1]!, o = m + u16[(m + META_DATA_OFF) >> 1]!;
     if (len < 14) return Splitter.MALFORMED;
     let et = be16(u8, o + 12), at = 14;
     if (this.by === 1) {
