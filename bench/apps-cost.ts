@@ -65,7 +65,7 @@ const graphs: Record<string, Build> = {
 };
 
 /** Mpps through graph `name` (packets leaving the middle app's outputs, or recorded by pcap-end). */
-function mpps(name: string): number {
+export function mpps(name: string): number {
   const pool = Pool.create({ buffers: 8192, hugepages: 'never' });
   const e = new Engine({ pool });
   const c = new Config().app('k', Sink);
