@@ -1,4 +1,5 @@
 // The built-in apps, and the registry `ringway run` resolves JSON configurations against.
+import { fileURLToPath } from 'node:url';
 import type { AppClass } from '../pipeline/app.js';
 import { Join } from './join.js';
 import { L2Fwd } from './l2fwd.js';
@@ -14,6 +15,12 @@ export { Join, L2Fwd, MacSwap, PcapWriter, PortIn, PortOut, Punt, Sink, Split, S
 export { copyBurst, copyPacket } from './copy.js';
 export { MacTable } from './mactable.js';
 export type { PuntTask } from './punt-task.js';
+
+/** Ready-made Punt task modules (paths for Punt's `task`). */
+export const puntTasks = {
+  /** Answers ARP requests for `data.hosts` [{ ip, mac }]. */
+  arpResponder: fileURLToPath(new URL('./tasks/arp-responder.js', import.meta.url)),
+};
 
 /** Apps by class name, for Config.fromJSON. */
 export const builtinApps: Record<string, AppClass> = { PortIn, PortOut, MacSwap, Sink, Tee, Join, Split, L2Fwd, PcapWriter, Punt };

@@ -180,6 +180,15 @@ export class L2Fwd extends App {
     c[i] = c[i]! + n;
   }
 
+  /** A new ageMs is taken in place (the table is kept); a new maxEntries restarts the app. */
+  override reconfigure(config: unknown): boolean {
+    const c = config as ConfigOf<typeof L2Fwd.schema>;
+    if (c.maxEntries !== this.table.maxEntries) return false;
+    this.table.ageMs = c.ageMs;
+    (this as { config: unknown }).config = c;
+    return true;
+  }
+
   override tick(nowMs: number): void {
     this.now = nowMs;
     this.table.sweep(nowMs, SWEEP_SLOTS);

@@ -18,7 +18,7 @@ export class MacTable {
   private live = 0;
   private cursor = 0;
 
-  constructor(readonly maxEntries: number, readonly ageMs: number) {
+  constructor(readonly maxEntries: number, public ageMs: number) {
     let cap = 16;
     while (cap < maxEntries * 2) cap *= 2;
     this.capacity = cap;

@@ -5,7 +5,11 @@
 //
 //   export default function (frame: Uint8Array, reply: Uint8Array): number | Promise<number>
 //
-// returns the reply's length written into `reply` (0: no reply). Both views are valid only until
+// returns the reply's length written into `reply` (0: no reply). An optional
+//
+//   export function init(data: unknown): void | Promise<void>
+//
+// gets the app's `data` config once per worker, before any frame (a throw fails Punt.ready()). Both views are valid only until
 // it returns (or its promise settles). A throw or a rejection is published as -1 (counted by the
 // app as 'task-error'); it never fails piscina's task, so the slot always comes back.
 import { workerData } from 'piscina';
@@ -16,16 +20,18 @@ export type PuntTask = (frame: Uint8Array, reply: Uint8Array) => number | Promis
 
 interface PuntWorkerData extends SlotsInit {
   task: string;
+  data?: unknown;
 }
 
 const wd = workerData as PuntWorkerData;
 const slots = new PuntSlots(wd);
 const spec = /^[a-z]+:/.test(wd.task) ? wd.task : pathToFileURL(wd.task).href;
-const mod = (await import(spec)) as { default?: unknown; punt?: unknown };
+const mod = (await import(spec)) as { default?: unknown; punt?: unknown; init?: unknown };
 const user = (typeof mod.default === 'function' ? mod.default : mod.punt) as PuntTask | undefined;
 if (typeof user !== 'function') {
   throw new TypeError(`punt task ${wd.task}: export a function as default (or as 'punt'): (frame, reply) => replyLength`);
 }
+if (typeof mod.init === 'function') await (mod.init as (d: unknown) => unknown)(wd.data);
 Atomics.add(slots.ctl, CTL_READY, 1);
 
 // Views per slot, made once (a task allocates none of its own to see its frame).

@@ -48,6 +48,8 @@ export class Punt extends App {
     slotSize: f.int({ min: 64, max: 65535, default: 2048 }),
     /** piscina worker threads (minThreads = maxThreads). */
     threads: f.int({ min: 1, max: 64, default: 1 }),
+    /** Plain data for the task: given to its `init(data)` export once per worker, before traffic. */
+    data: f.json<unknown, { optional: true }>('any JSON value', (v) => JSON.parse(JSON.stringify(v)) as unknown, { optional: true }),
   };
   static override inputs = ['in'] as const;
   static override outputs = ['out'] as const;
@@ -80,7 +82,7 @@ export class Punt extends App {
     this.failHandlers = Array.from({ length: slots }, (_, s) => () => this.failed(s));
     this.piscina = new Piscina({
       filename: TASK_FILE,
-      workerData: { ...this.slots.init, task: config.task },
+      workerData: { ...this.slots.init, task: config.task, data: config.data },
       minThreads: threads,
       maxThreads: threads,
       // Post every task to a worker at once, whatever piscina believes is running: until this

@@ -129,3 +129,18 @@ test('MacTable agrees with a Map model under random learn, lookup, ageing and sw
   }
   assert.ok(t.size > 0);
 });
+
+test('L2Fwd: a new ageMs is taken in place (the table survives); a new maxEntries restarts with an empty table', () => {
+  const r = bridge();
+  assert.deepEqual(send(r, 'p1', eth(BCAST, MB, 0x88b5)), ['p0', 'p2']);
+  const next = (cfg: Record<string, unknown>) => {
+    const c = new Config().app('l2', L2Fwd, cfg as never).app('c', Collect);
+    for (const p of ['p0', 'p1', 'p2']) c.app(`g${p}`, Gen, { burst: 32 }).link(`g${p}.out -> l2.${p}`).link(`l2.${p} -> c.${p}`);
+    return c;
+  };
+  r.engine.configure(next({ ageMs: 60_000 }));
+  assert.deepEqual(send(r, 'p0', eth(MB, MA, 0x88b5)), ['p1'], 'B still known after the ageMs change');
+  r.engine.configure(next({ ageMs: 60_000, maxEntries: 16 }));
+  assert.deepEqual(send(r, 'p2', eth(MB, MC, 0x88b5)), ['p0', 'p1'], 'restarted: B unknown again');
+  r.finish();
+});

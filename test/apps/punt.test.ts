@@ -5,7 +5,12 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { setImmediate as yieldLoop } from 'node:timers/promises';
-import { Punt } from '../../src/apps/index.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PcapWriter, Punt, Split, puntTasks } from '../../src/apps/index.js';
+import { requireTool } from '../lib/skip.js';
 import type { AppContext } from '../../src/pipeline/app.js';
 import type { ConfigOf } from '../../src/pipeline/schema.js';
 import { ConfigError } from '../../src/pipeline/schema.js';
@@ -108,5 +113,43 @@ test('Punt: a task module without a function export fails ready() with the fix; 
   feeds.set('g', []);
   const r = start(new Config().app('g', Gen).app('bad', TestPunt, { task: none }).link('g.out -> bad.in'));
   await assert.rejects(punts.get('bad')!.ready(), /punt task .*none\.js: export a function as default \(or as 'punt'\)/);
+  r.finish();
+});
+
+test('ARP for the host: Split sends ARP to Punt(arpResponder); tshark decodes the replies field by field', async (t) => {
+  if (!requireTool(t, 'tshark', 'apt-get install -y tshark')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'ringway-arp-'));
+  try {
+    const file = join(dir, 'replies.pcap');
+    const req = (tpa: number[], tag = false, asker = 9) => eth('ff:ff:ff:ff:ff:ff', `02:00:00:00:00:0${asker}`, 0x0806,
+      [0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, asker, 10, 0, 0, asker, 0, 0, 0, 0, 0, 0, ...tpa], tag ? [[0x8100, 42]] : []);
+    const frames = [req([10, 0, 0, 1]), eth(A, B, 0x0800, [1, 2, 3]), req([10, 0, 0, 77]), req([10, 0, 0, 2], true, 8), req([10, 0, 0, 1]).subarray(0, 30)];
+    feeds.set('g', frames);
+    const r = start(new Config()
+      .app('g', Gen).app('s', Split, { by: 'ethertype', map: { '0x0806': 'arp' } })
+      .app('arp', TestPunt, { task: puntTasks.arpResponder, data: { hosts: [{ ip: '10.0.0.1', mac: '02:aa:00:00:00:01' }, { ip: '10.0.0.2', mac: '02:aa:00:00:00:02' }] } })
+      .app('cap', PcapWriter, { file })
+      .link('g.out -> s.in').link('s.arp -> arp.in').link('arp.out -> cap.in'));
+    await punts.get('arp')!.ready();
+    await runUntil(r, () => r.engine.stats().apps['cap']!.out >= 2 && punts.get('arp')!.pending() === 0);
+    const s = r.finish();
+    // The cut request has a whole Ethernet header, so Split sends it on; the task sees it is short.
+    assert.equal(s.apps['arp']!.out, 4 + 2, '4 punted, 2 answered (not for us: 10.0.0.77; truncated)');
+    assert.equal(s.apps['arp']!.drops['task-error'], 0);
+    const lines = execFileSync('tshark', ['-r', file, '-T', 'fields', '-e', 'eth.dst', '-e', 'eth.src', '-e', 'vlan.id', '-e', 'arp.opcode',
+      '-e', 'arp.src.hw_mac', '-e', 'arp.src.proto_ipv4', '-e', 'arp.dst.hw_mac', '-e', 'arp.dst.proto_ipv4'], { encoding: 'utf8', env: { ...process.env, HOME: dir } }).trim().split('\n');
+    assert.deepEqual(lines.map((l) => l.split('\t')), [
+      ['02:00:00:00:00:09', '02:aa:00:00:00:01', '', '2', '02:aa:00:00:00:01', '10.0.0.1', '02:00:00:00:00:09', '10.0.0.9'],
+      ['02:00:00:00:00:08', '02:aa:00:00:00:02', '42', '2', '02:aa:00:00:00:02', '10.0.0.2', '02:00:00:00:00:08', '10.0.0.8'],
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('arpResponder: bad data fails ready() with what to write', async () => {
+  feeds.set('g', []);
+  const r = start(new Config().app('g', Gen).app('arp2', TestPunt, { task: puntTasks.arpResponder, data: { hosts: [{ ip: '10.0.0.300', mac: '02:00:00:00:00:01' }] } }).link('g.out -> arp2.in'));
+  await assert.rejects(punts.get('arp2')!.ready(), /arp-responder: hosts\[0\]\.ip "10\.0\.0\.300" is not an IPv4 address such as "10\.0\.0\.1"/);
   r.finish();
 });
