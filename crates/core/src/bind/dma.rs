@@ -123,6 +123,18 @@ fn unregister(va: usize) {
     }
 }
 
+/// Test double support (virtio::testdev): run `f` on the `n` bytes at device address `iova`
+/// of a live area, with the area table locked so the area cannot be unmapped meanwhile (an area
+/// unregisters before it unmaps). None when no live area holds the whole range: the "device"
+/// would be DMAing into memory that is not, or no longer, the driver's.
+#[cfg(test)]
+pub(crate) fn with_iova<R>(iova: u64, n: usize, f: impl FnOnce(*mut u8) -> R) -> Option<R> {
+    let st = STATE.lock().unwrap_or_else(|e| e.into_inner());
+    let end = iova.checked_add(n as u64)?;
+    let a = st.areas.iter().find(|a| iova >= a.iova && end <= a.iova + a.len as u64)?;
+    Some(f((a.va + (iova - a.iova) as usize) as *mut u8))
+}
+
 /// Memory allocated elsewhere (e.g. a core mempool region) made reachable by vfio devices:
 /// it is mapped into the container now or when the first vfio device opens, at the IOVA
 /// returned by `iova()` (vfio mode only; under uio use physical addresses), and unmapped when

@@ -7,6 +7,10 @@ pub mod spec;
 pub mod transport_legacy;
 pub mod transport_modern;
 pub mod virtqueue;
+#[cfg(test)]
+pub(crate) mod testdev;
+#[cfg(test)]
+mod hostile;
 
 pub use buffers::{DmaBuffers, DmaPool};
 pub use pool_dma::PoolDma;
