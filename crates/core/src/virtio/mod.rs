@@ -10,7 +10,7 @@ pub mod virtqueue;
 #[cfg(test)]
 pub(crate) mod testdev;
 #[cfg(test)]
-mod hostile;
+pub(crate) mod hostile;
 
 pub use buffers::{DmaBuffers, DmaPool};
 pub use pool_dma::PoolDma;
