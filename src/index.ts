@@ -10,4 +10,6 @@ export type { PortDescriptor, PortInfo, PortOptions, PortStats, QueueStats } fro
 export { runForwarder } from './fwd/forwarder.js';
 export type { FwdOptions, FwdResult } from './fwd/forwarder.js';
 export { macswap } from './fwd/loop.js';
+export { reclaimLost } from './fwd/reclaim.js';
+export type { Reclaimed } from './fwd/reclaim.js';
 export type { FwdMode } from './fwd/loop.js';

@@ -5,6 +5,7 @@ import { Pool } from '../memory/pool.js';
 import { Port, type PortStats, type VirtioPortInfo } from '../port/port.js';
 import { Codes, RingwayError, invalid } from '../errors.js';
 import { CTR_DROPPED, CTR_FORWARDED, CTR_STRIDE, type FwdMode } from './loop.js';
+import { reclaimLost } from './reclaim.js';
 
 export interface FwdOptions {
   /** Port A spec (default null:size=64). */
@@ -122,10 +123,22 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     for (const d of dead) if (slots[d.q] !== undefined) pool.reclaimUser(slots[d.q]!);
     if (dead.length) {
       for (const p of ports.splice(0)) p.close();
-      const a = pool.audit();
+      // Every queue has stopped and both ports are closed: what the dead worker held in its hands
+      // is now exactly what no cache or ring holds (reclaim.ts). Refused while another user of a
+      // caller's pool still runs; then those buffers are reported, not guessed at.
+      let back: string;
+      try {
+        const r = reclaimLost(pool);
+        const a = pool.audit();
+        back = `the ${r.returned} buffer(s) it held in flight were returned (pool audit: ${a.missing} missing, ${a.duplicates} duplicated)`;
+      } catch (e) {
+        if ((e as { code?: string }).code !== Codes.INVALID_ARGUMENT) throw e;
+        back = `${pool.audit().missing} buffer(s) are out of the pool: other users of the pool still run; stop them, then ` +
+          `reclaimLost(pool) returns what the dead worker held`;
+      }
       throw new RingwayError(Codes.WORKER_DIED,
         `forwarding worker for queue ${dead.map((d) => `${d.q} ${d.why}`).join(', ')}; the other queues were stopped, ` +
-        `its pool cache was reclaimed and ${a.missing} buffer(s) it held are lost to this pool`);
+        `its pool cache was reclaimed and ${back}`);
     }
     const seconds = (performance.now() - t0) / 1000;
     const perQueue = Array.from({ length: queues }, (_, q) => ({
