@@ -1,11 +1,11 @@
-// soak: >= 1e9 packets through a two-app pipeline over ring ports (bench/lib/soak.ts), then the
+// soak: >= 1e9 packets through four forwarders over ring and null ports (bench/lib/soak.ts), then the
 // count of packets lost plus buffers leaked, which must be 0. Not a speed race: "peer" is none,
 // theirs is 1 and ratio = ours, so the JSON line reads 0 when the promise holds. RSS is sampled
 // every second (first/last/max in the JSON); the run exits 1 if anything was lost or leaked or RSS
 // grew beyond the bound. SOAK_PACKETS overrides the count (default 1e9).
 import { soak } from './lib/soak.js';
 
-export const description = 'lost + leaked buffers after >= 1e9 packets through two forwarders over ring ports (must be 0)';
+export const description = 'lost + leaked buffers after >= 1e9 packets through 4 forwarders over ring and null ports (must be 0)';
 
 export default async function main(): Promise<void> {
   const packets = Number(process.env['SOAK_PACKETS'] ?? 1e9);
@@ -18,8 +18,9 @@ export default async function main(): Promise<void> {
     },
   });
   const t = r.traffic;
-  console.log(`forwarded ${t.forwarded} in ${t.seconds.toFixed(0)} s (${(t.forwarded / t.seconds / 1e6).toFixed(2)} Mpps); seeded ${t.seeded}/${t.expectedSeeded}, ` +
-    `at stop: ${t.dropped} dropped + ${t.inRings} in rings; pool ${t.pool.missing} missing, ${t.pool.duplicates} duplicated; ` +
+  console.log(`forwarded ${t.forwarded} in ${t.seconds.toFixed(0)} s (${(t.forwarded / t.seconds / 1e6).toFixed(2)} Mpps); created ${t.created} ` +
+    `(seeds ${t.seeded}/${t.expectedSeeded}) = ${t.sunk} sunk + ${t.dropped} dropped + ${t.inRings} in rings at stop; ` +
+    `pool ${t.pool.missing} missing, ${t.pool.duplicates} duplicated; ` +
     `rss MiB first ${r.rssMiB.first} last ${r.rssMiB.last} max ${r.rssMiB.max} (growth ${r.rssMiB.growth} over warm-up, bound ${r.rssMiB.bound})`);
   if (!r.ok) {
     console.log(`soak FAILED: ${r.why.join('; ')}`);
