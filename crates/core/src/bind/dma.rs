@@ -186,7 +186,11 @@ impl DmaArea {
     pub fn new(len: usize) -> Result<DmaArea> {
         let hlen = len.div_ceil(HUGE) * HUGE;
         let prot = libc::PROT_READ | libc::PROT_WRITE;
-        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE;
+        // MAP_SHARED, not PRIVATE: a fork (the uio watchdog, or libuv spawning a child) must not
+        // make these pages copy-on-write. A private page the parent writes after a fork moves to
+        // a new physical frame while the device keeps the old address (physical addressing), and
+        // the old frame is freed when the child exits or execs. Shared pages never move.
+        let flags = libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE;
         // SAFETY: anonymous mapping, no file, result checked against MAP_FAILED.
         let p = unsafe { libc::mmap(std::ptr::null_mut(), hlen, prot, flags | libc::MAP_HUGETLB | libc::MAP_LOCKED, -1, 0) };
         let (va, len, page) = if p != libc::MAP_FAILED {

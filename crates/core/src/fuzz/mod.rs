@@ -65,6 +65,9 @@ impl<'a> Bytes<'a> {
     }
 }
 
+/// Working corpus bound in memory (committed inputs are never evicted).
+const CORPUS_MAX: usize = 50_000;
+
 const INTERESTING: [u32; 12] = [0, 1, 2, 7, 8, 0x7f, 0x80, 0xff, 0x7fff, 0x8000, 0xffff, u32::MAX];
 
 fn mutate(input: &mut Vec<u8>, rng: &mut Rng, corpus: &[Vec<u8>]) {
@@ -202,7 +205,13 @@ pub fn run(target: &'static str, ci_iters: u64, f: fn(&[u8]) -> u64) {
             if save {
                 let _ = std::fs::write(dir.join(format!("{:016x}", hash(&input))), &input);
             }
-            corpus.push(input);
+            if corpus.len() < CORPUS_MAX {
+                corpus.push(input);
+            } else {
+                // long runs: keep memory bounded, replace a grown entry (never a committed one)
+                let k = names.len() + rng.below(corpus.len() - names.len());
+                corpus[k] = input;
+            }
         }
     }
     current.lock().unwrap_or_else(|e| e.into_inner()).2 = true;
@@ -226,7 +235,8 @@ pub fn reason(msg: &str, input: &[u8]) -> u64 {
     let inp = String::from_utf8_lossy(input);
     let why: Vec<&str> = msg
         .split(|c: char| !c.is_ascii_alphabetic())
-        .filter(|w| w.len() > 1 && !inp.contains(w))
+        // hex numbers in messages ("block type 0xdeadbeef") are values, not reasons
+        .filter(|w| w.len() > 1 && !inp.contains(w) && !w.chars().all(|c| c.is_ascii_hexdigit()))
         .take(12)
         .collect();
     hash(why.concat().as_bytes())

@@ -90,5 +90,5 @@ fn one(b: &[u8]) -> u64 {
 #[test]
 fn fuzz_ring_scribble() {
     crate::ring::ring::set_stall_timeout(std::time::Duration::from_millis(2));
-    run("ring_scribble", 20_000, one);
+    run("ring_scribble", 10_000, one);
 }

@@ -103,6 +103,8 @@ pub struct VirtioNet<B: DmaBuffers> {
     /// Set when a queue broke (see `fail`): every burst returns 0 from then on.
     dead: Option<String>,
     closed: bool,
+    /// uio: the process that stops the device if we die without closing it (bind/watchdog.rs)
+    watchdog: Option<crate::bind::watchdog::Watchdog>,
 }
 
 fn boxed(t: impl Transport + 'static) -> Box<dyn Transport> {
@@ -136,7 +138,33 @@ impl<B: DmaBuffers> VirtioNet<B> {
                 None => boxed(Legacy::probe(&dev)?),
             },
         };
-        Self::start(bdf, transport, Some(dev), cfg, bufs)
+        let mut me = Self::start(bdf, transport, Some(dev), cfg, bufs)?;
+        if me.route() == Some(Route::Uio) {
+            // uio's release does not stop the device: a watchdog does, if we die (watchdog.rs).
+            let cmd = me.dev.as_ref().map(|d| d.config.command_reg());
+            let spawned = match (cmd, me.transport.status_reg()) {
+                (Some(c), Some(s)) => crate::bind::watchdog::Watchdog::spawn(c, s).map(Some),
+                _ => Ok(None),
+            };
+            match spawned {
+                Ok(w) => me.watchdog = w,
+                Err(e) => {
+                    me.close();
+                    return Err(Error::Device(format!(
+                        "{}: cannot start the uio watchdog that resets the device if this process dies ({e}); \
+                         bind it to vfio-pci instead, whose release path resets it",
+                        me.bdf
+                    )));
+                }
+            }
+        }
+        Ok(me)
+    }
+
+    /// The uio watchdog's pid (tests).
+    #[doc(hidden)]
+    pub fn watchdog_pid(&self) -> Option<i32> {
+        self.watchdog.as_ref().map(|w| w.pid())
     }
 
     /// Drive a device through any `Transport` (no PCI function needed): the test double of
@@ -160,6 +188,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
             dev,
             dead: None,
             closed: false,
+            watchdog: None,
         };
         if let Err(e) = me.init(cfg) {
             // §3.1.1 step 8 spirit: tell the device we gave up, then leave it reset.
@@ -674,6 +703,10 @@ impl<B: DmaBuffers> VirtioNet<B> {
         self.rx.clear();
         self.tx.clear();
         self.ctrl = None;
+        // the device is reset and its buffers back: the watchdog may go (it keeps nothing alive now)
+        if let Some(mut w) = self.watchdog.take() {
+            w.stand_down();
+        }
         drop(dev);
     }
 }
