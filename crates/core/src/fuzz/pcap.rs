@@ -8,7 +8,10 @@ fn bucket(v: u64) -> u64 {
     64 - v.leading_zeros() as u64
 }
 
-fn read(b: &[u8]) -> (Vec<(u64, usize, usize)>, Option<String>, Option<PcapReader<Cursor<Vec<u8>>>>) {
+/// (ts_ns, caplen, origlen) per packet, the error that ended the read, the reader (if it opened)
+type Read = (Vec<(u64, usize, usize)>, Option<String>, Option<PcapReader<Cursor<Vec<u8>>>>);
+
+fn read(b: &[u8]) -> Read {
     let mut r = match PcapReader::from_reader("fuzz.pcap", Cursor::new(b.to_vec())) {
         Ok(r) => r,
         Err(e) => {

@@ -72,7 +72,7 @@ fn wait_tail(tail: &AtomicU32, head: u32, capacity: u32) -> bool {
             continue;
         }
         std::thread::yield_now();
-        if spins % 64 == 0 {
+        if spins.is_multiple_of(64) {
             let t0 = *since.get_or_insert_with(Instant::now);
             if t0.elapsed().as_nanos() as u64 > stall_ns() {
                 corrupt();
