@@ -234,9 +234,12 @@ pub fn run(target: &'static str, ci_iters: u64, f: fn(&[u8]) -> u64) {
 pub fn reason(msg: &str, input: &[u8]) -> u64 {
     let inp = String::from_utf8_lossy(input);
     let why: Vec<&str> = msg
-        .split(|c: char| !c.is_ascii_alphabetic())
-        // hex numbers in messages ("block type 0xdeadbeef") are values, not reasons
-        .filter(|w| w.len() > 1 && !inp.contains(w) && !w.chars().all(|c| c.is_ascii_hexdigit()))
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        // numbers in messages ("offset 12", "magic 0xecfe0d0a", "type deadbeef") are values, not
+        // reasons: only all-letter words that are not hex
+        .filter(|w| {
+            w.len() > 1 && w.chars().all(|c| c.is_ascii_alphabetic()) && !w.chars().all(|c| c.is_ascii_hexdigit()) && !inp.contains(w)
+        })
         .take(12)
         .collect();
     hash(why.concat().as_bytes())
