@@ -20,3 +20,5 @@ export {
   build, buildFrame, buildInto, nd,
 } from './packet/index.js';
 export type { FrameSpec } from './packet/index.js';
+export { reclaimLost } from './memory/reclaim.js';
+export type { Reclaimed } from './memory/reclaim.js';

@@ -124,8 +124,9 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
   if (sup.deathLog.length) {
     throw new RingwayError(Codes.WORKER_DIED,
       `forwarding worker for queue ${sup.deathLog.map((d) => `${d.worker.slice(1)} ${d.why}`).join(', ')}; the other queues were stopped, ` +
-      `its pool cache was reclaimed and ${r.pool.missing} buffer(s) it held are lost to this pool` +
-      (r.reclaimed ? ` (${r.reclaimed} found by the sweep and returned)` : ''));
+      `its pool cache was reclaimed and ` + (r.sweepRefused
+        ? `${r.pool.missing} buffer(s) are out of the pool: other users of the pool still run; stop them, then reclaimLost(pool) returns what the dead worker held`
+        : `the ${r.reclaimed} buffer(s) it held in flight were returned (pool audit: ${r.pool.missing} missing, ${r.pool.duplicates} duplicated)`));
   }
   const perQueue = sup.workers().map((w) => {
     const s = r.stats.workers[w]!;

@@ -98,15 +98,6 @@ export class Pool {
     native.poolReleaseUser(this.id, slot);
   }
 
-  /**
-   * Only when no thread holds a buffer (all workers stopped, all ports closed): returns every
-   * buffer found in neither the free ring nor a cache, and says how many (the supervisor's sweep
-   * for what a dead worker held).
-   */
-  reclaimLost(): number {
-    return native.poolReclaimLost(this.id);
-  }
-
   close(): void {
     if (!this.open) return;
     this.open = false;

@@ -14,6 +14,7 @@ import { Pool } from '../memory/pool.js';
 import { Port, type PortDescriptor, type PortStats, type VirtioPortInfo } from '../port/port.js';
 import { Codes, RingwayError } from '../errors.js';
 import { CounterBlock } from './counters.js';
+import { reclaimLost } from '../memory/reclaim.js';
 import { readStats, type EngineStats, type SlotMap } from './engine.js';
 import type { AppCounters, LinkCounters } from './counters.js';
 import { build, type ConfigSource } from './source.js';
@@ -32,9 +33,6 @@ export interface SupervisorOptions {
   restart?: boolean;
   maxRestarts?: number;
   onRestart?: (worker: string, why: string) => void;
-  /** Sweep the pool for a dead worker's buffers at stop (default: only when the supervisor made
-   *  the pool; with a pool of yours, say true only if nothing else holds its buffers then). */
-  sweep?: boolean;
 }
 
 export interface PipelineStats {
@@ -58,6 +56,8 @@ export interface StopResult {
   ports: PortReport[];
   /** Buffers a dead worker held, found and returned by the sweep. */
   reclaimed: number;
+  /** Why the sweep was refused (another user of the pool still ran), if it was. */
+  sweepRefused?: string;
   /** After the sweep: every buffer's whereabouts (free = in the ring or a cache). */
   pool: { total: number; free: number; inUse: number; missing: number; duplicates: number };
 }
@@ -325,12 +325,24 @@ export class Supervisor {
     const ports = this.portStats();
     for (const spec of [...this.ports.keys()]) this.closePort(spec);
     // Every worker is gone and every port closed: a buffer found in neither the free ring nor a
-    // cache was a dead worker's (see the file comment). Without a death there is nothing to sweep,
-    // and a missing buffer is then a real leak that the audit reports.
-    const reclaimed = this.deaths > 0 && (this.o.sweep ?? this.ownPool) ? this.pool.reclaimLost() : 0;
+    // cache was a dead worker's (memory/reclaim.ts, which refuses while any other user of the pool
+    // still runs: then those buffers stay out and the audit says how many). Without a death there
+    // is nothing to sweep, and a missing buffer is a real leak that the audit reports.
+    let reclaimed = 0, sweepRefused: string | undefined;
+    if (this.deaths > 0) {
+      try {
+        reclaimed = reclaimLost(this.pool).returned;
+      } catch (e) {
+        if ((e as { code?: string }).code !== Codes.INVALID_ARGUMENT) throw e;
+        sweepRefused = (e as Error).message;
+      }
+    }
     const a = this.pool.audit();
     const ps = this.pool.stats();
-    const result: StopResult = { stats, ports, reclaimed, pool: { total: ps.total, free: ps.ringFree + ps.cached, inUse: ps.inUse, ...a } };
+    const result: StopResult = {
+      stats, ports, reclaimed, ...(sweepRefused ? { sweepRefused } : {}),
+      pool: { total: ps.total, free: ps.ringFree + ps.cached, inUse: ps.inUse, ...a },
+    };
     if (this.ownPool) this.pool.close();
     return result;
   }

@@ -87,8 +87,8 @@ test('stop() ends a stage pipeline whose sending stage waits on a full ring', as
   const s = await Supervisor.start({ source: { module: fixture('stages') } }); // no count: gen outruns the rest
   await until(() => (s.stats().apps.check2?.in ?? 0) > 100_000);
   const t0 = Date.now();
-  const r = await Promise.race([s.stop(), sleep(20_000).then(() => { throw new Error('stop() hung'); })]);
-  assert.ok(Date.now() - t0 < 20_000);
+  const r = await Promise.race([s.stop(), sleep(60_000).then(() => { throw new Error('stop() hung'); })]);
+  assert.ok(Date.now() - t0 < 60_000);
   assert.equal(r.stats.apps.check2!.drops.gap, 0);
   assert.deepEqual({ missing: r.pool.missing, duplicates: r.pool.duplicates }, { missing: 0, duplicates: 0 });
 });

@@ -9,3 +9,6 @@ pub mod pcap;
 pub mod port;
 pub mod ring;
 pub mod virtio;
+
+#[cfg(test)]
+mod fuzz;

@@ -131,13 +131,6 @@ pub fn pool_audit(id: u32) -> napi::Result<AuditJs> {
     Ok(AuditJs { missing, duplicates })
 }
 
-/// Returns buffers found in neither the free ring nor a cache (only when nobody holds any:
-/// the supervisor's sweep after a worker died). Returns how many.
-#[napi]
-pub fn pool_reclaim_lost(id: u32) -> napi::Result<u32> {
-    Ok(pool(id)?.reclaim_lost())
-}
-
 #[napi]
 pub fn pool_claim_user(id: u32) -> napi::Result<u32> {
     Ok(pool(id)?.claim_user().js()? as u32)

@@ -286,6 +286,8 @@ pub struct VirtioPortInfo {
 pub fn port_virtio_info(id: u32) -> napi::Result<VirtioPortInfo> {
     let e = registry::port(id)?;
     let v = e.virtio.as_ref().ok_or_else(|| invalid(format!("port {id} is not a virtio port")))?;
+    // a device the driver stopped as broken: its error (PCI address, the fix) instead of figures
+    v.health().js()?;
     let link_up = v.refresh_link().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
     let s = v.driver_stats().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
     let mac = {

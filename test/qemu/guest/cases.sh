@@ -108,6 +108,7 @@ hold() {
   kill -TERM $pid; wait $pid; local rc=$?
   local after=$(python3 $HERE/devstatus.py $R0)
   echo "  $name: $(head -c 300 $OUT/$name | tr '\n' ' '); device $before before SIGTERM, $after after; exit status $rc" >&2
+  before=${before%% *}; after=${after%% *}
   echo "${before#status=} ${after#status=} $rc"
 }
 t_signal() {
@@ -118,6 +119,32 @@ t_signal() {
   # Its own listener (exits 7): the guard leaves the decision to it; 'exit' resets the device.
   set -- $(hold hold2 --handler)
   [ "$1" != 0 ] && [ "$2" = 0 ] && [ "$3" = 7 ]
+}
+t_sigkill() {
+  # SIGKILL: nothing of the process runs (no signal guard, no exit hook). Under uio nothing in the
+  # kernel stops the device either; the watchdog the driver forked at open (bind/watchdog.rs) sees
+  # its pipe close, clears bus mastering and resets the device before the memory it still maps
+  # (the pool, the rings) is freed. Under vfio the kernel's release path does it (and vfio-pci
+  # refuses the sysfs BAR mapping devstatus.py uses). Then a restarted datapath opens the same
+  # NICs again (reset at open, §3.1.1) and forwards.
+  $NODE $ROOT/dist/test/qemu/guest/hold-port.js virtio:$R0$SPEC > $OUT/kill 2>&1 &
+  local pid=$!
+  for _ in $(seq 300); do grep -q '^ready\|rror' $OUT/kill && break; sleep 0.1; done
+  grep -q '^ready' $OUT/kill || { cat $OUT/kill; return 1; }
+  if [ $DRV = uio_pci_generic ]; then
+    local before after
+    before=$(python3 $HERE/devstatus.py $R0)
+    kill -KILL $pid; wait $pid; local rc=$?
+    for _ in $(seq 50); do after=$(python3 $HERE/devstatus.py $R0); [ "$after" = "status=0 bus_master=0" ] && break; sleep 0.1; done
+    echo "  sigkill: device '$before' before, '$after' after SIGKILL; exit status $rc"
+    [ $rc = 137 ] && [ "${before%% *}" != status=0 ] && [ "${before##* }" = bus_master=1 ] &&
+      [ "$after" = "status=0 bus_master=0" ] || return 1
+  else
+    kill -KILL $pid; wait $pid; [ $? = 137 ] || return 1
+  fi
+  fwd_run restart || return 1
+  expect $OUT/restart.fwd "buffers: 8192/8192 back in the pool, 0 missing, 0 duplicated" &&
+  [ "$(stat_of restart a ipackets)" -ge $N ] && [ "$(stat_of restart b opackets)" -ge $N ]
 }
 t_unbind() {
   $RW unbind $R0 > $OUT/unbind 2>&1 && $RW unbind $R1 >> $OUT/unbind 2>&1 || { cat $OUT/unbind; return 1; }
@@ -177,6 +204,7 @@ case_run $ROUTE/bad-used-len t_bad_used
 # uio routes: there nothing else resets a device whose process died (vfio's release path does, and
 # vfio-pci refuses the sysfs BAR mapping devstatus.py uses while it owns the device).
 [ $DRV = uio_pci_generic ] && case_run $ROUTE/signal-resets-device t_signal
+case_run $ROUTE/sigkill-reset-restart t_sigkill
 case_run $ROUTE/unbind-kernel t_unbind
 echo "GUEST: $FAILS failed"
 exit $FAILS

@@ -123,6 +123,18 @@ fn unregister(va: usize) {
     }
 }
 
+/// Test double support (virtio::testdev): run `f` on the `n` bytes at device address `iova`
+/// of a live area, with the area table locked so the area cannot be unmapped meanwhile (an area
+/// unregisters before it unmaps). None when no live area holds the whole range: the "device"
+/// would be DMAing into memory that is not, or no longer, the driver's.
+#[cfg(test)]
+pub(crate) fn with_iova<R>(iova: u64, n: usize, f: impl FnOnce(*mut u8) -> R) -> Option<R> {
+    let st = STATE.lock().unwrap_or_else(|e| e.into_inner());
+    let end = iova.checked_add(n as u64)?;
+    let a = st.areas.iter().find(|a| iova >= a.iova && end <= a.iova + a.len as u64)?;
+    Some(f((a.va + (iova - a.iova) as usize) as *mut u8))
+}
+
 /// Memory allocated elsewhere (e.g. a core mempool region) made reachable by vfio devices:
 /// it is mapped into the container now or when the first vfio device opens, at the IOVA
 /// returned by `iova()` (vfio mode only; under uio use physical addresses), and unmapped when
@@ -174,7 +186,11 @@ impl DmaArea {
     pub fn new(len: usize) -> Result<DmaArea> {
         let hlen = len.div_ceil(HUGE) * HUGE;
         let prot = libc::PROT_READ | libc::PROT_WRITE;
-        let flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE;
+        // MAP_SHARED, not PRIVATE: a fork (the uio watchdog, or libuv spawning a child) must not
+        // make these pages copy-on-write. A private page the parent writes after a fork moves to
+        // a new physical frame while the device keeps the old address (physical addressing), and
+        // the old frame is freed when the child exits or execs. Shared pages never move.
+        let flags = libc::MAP_SHARED | libc::MAP_ANONYMOUS | libc::MAP_POPULATE;
         // SAFETY: anonymous mapping, no file, result checked against MAP_FAILED.
         let p = unsafe { libc::mmap(std::ptr::null_mut(), hlen, prot, flags | libc::MAP_HUGETLB | libc::MAP_LOCKED, -1, 0) };
         let (va, len, page) = if p != libc::MAP_FAILED {

@@ -15,6 +15,7 @@ pub mod dma;
 pub mod uio;
 pub mod vfio;
 mod vfio_uapi;
+pub mod watchdog;
 
 use crate::error::{Error, Result};
 use crate::pci::{bar::Bar, config::ConfigSpace, sysfs, Bdf};

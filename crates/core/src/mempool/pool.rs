@@ -266,24 +266,6 @@ impl Pool {
         (missing, dup)
     }
 
-    /// Only when no thread holds a buffer (every user of the pool stopped, every port closed):
-    /// returns every valid buffer found in neither the free ring nor a cache to the free ring, and
-    /// says how many. The supervisor's sweep for buffers a dead worker held on its own heap. Not
-    /// safe while anyone runs: a buffer in a live thread's hands would then exist twice.
-    pub fn reclaim_lost(&self) -> u32 {
-        let (seen, _) = self.seen();
-        let lost: Vec<u32> = (0..self.n_slots).filter(|&h| self.valid(h) && seen[h as usize] == 0).collect();
-        let mut done = 0;
-        // Bounded: the ring has room for every buffer, and nobody else produces now.
-        for _ in 0..lost.len() + 1 {
-            if done == lost.len() {
-                break;
-            }
-            done += self.ring.enqueue(&lost[done..], false, true);
-        }
-        done as u32
-    }
-
     /// How often each slot index occurs in the free ring and the caches, and duplicates seen.
     fn seen(&self) -> (Vec<u8>, u32) {
         let mut seen = vec![0u8; self.n_slots as usize];

@@ -14,4 +14,4 @@ pub use reader::{FileFormat, PacketInfo, PcapReader};
 pub use writer::{PcapWriter, TsResolution};
 
 #[cfg(test)]
-mod testutil;
+pub(crate) mod testutil;

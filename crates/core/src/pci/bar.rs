@@ -16,6 +16,15 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::FileExt;
 use std::sync::Arc;
 
+/// One device register reachable without this value: a pointer into the (inherited) BAR mapping,
+/// or an I/O-port file offset. For a forked watchdog (bind/watchdog.rs), which may only make
+/// plain stores and syscalls.
+#[derive(Clone, Copy, Debug)]
+pub enum RawReg {
+    Mmio(*mut u8),
+    Port(std::os::fd::RawFd, u64),
+}
+
 pub enum Bar {
     Mmio { ptr: *mut u8, len: usize },
     Io { file: Arc<File>, base: u64, len: usize },
@@ -51,6 +60,18 @@ impl Bar {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Register `off` (bounds-checked) as a RawReg.
+    pub fn raw_reg(&self, off: usize) -> Option<RawReg> {
+        if off >= self.len() {
+            return None;
+        }
+        Some(match self {
+            // SAFETY: off < len: inside the mapping (only the address is computed here).
+            Bar::Mmio { ptr, .. } => RawReg::Mmio(unsafe { ptr.add(off) }),
+            Bar::Io { file, base, .. } => RawReg::Port(file.as_raw_fd(), base + off as u64),
+        })
     }
 
     #[inline]

@@ -86,6 +86,13 @@ impl ConfigSpace {
         self.write16(COMMAND, cmd | CMD_BUS_MASTER | CMD_MEM | CMD_IO)
     }
 
+    /// The command register as (fd, file offset), for a watchdog process that must clear bus
+    /// mastering with one pwrite after this process died (bind/watchdog.rs).
+    pub fn command_reg(&self) -> (std::os::fd::RawFd, u64) {
+        use std::os::fd::AsRawFd;
+        (self.file.as_raw_fd(), self.base + COMMAND)
+    }
+
     /// Stop DMA: used on close so a reset device cannot scribble on freed memory.
     pub fn disable_bus_master(&self) -> Result<()> {
         let cmd = self.read16(COMMAND)?;

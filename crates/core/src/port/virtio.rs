@@ -113,6 +113,13 @@ impl VirtioPort {
         g.as_ref().map(|d| d.stats())
     }
 
+    /// Ok while the device behaves; the ERR_RINGWAY_DEVICE error (naming the PCI address and
+    /// the fix: close and reopen the port) once the driver stopped a broken device. Ok once closed.
+    pub fn health(&self) -> Result<()> {
+        let g = self.dev.lock().unwrap_or_else(|e| e.into_inner());
+        g.as_ref().map_or(Ok(()), |d| d.health())
+    }
+
     /// Re-reads the link state (§5.1.4 status) into the block.
     pub fn refresh_link(&self) -> Option<bool> {
         let g = self.dev.lock().ok()?;
@@ -206,6 +213,10 @@ impl NativePort for VirtioPort {
         }
         let n = dev.rx_burst(q, out);
         self.mirror_rx(q, dev.rx_stats(q));
+        if n == 0 && dev.is_dead() {
+            // the driver stopped a broken device: JS sees the link down without a crossing
+            self.block.set_link(false, 0);
+        }
         n
     }
 
@@ -226,6 +237,9 @@ impl NativePort for VirtioPort {
         }
         s.oerrors += self.foreign[q as usize].load(Relaxed);
         self.mirror_tx(q, &s);
+        if done == 0 && dev.is_dead() {
+            self.block.set_link(false, 0);
+        }
         done
     }
 

@@ -9,8 +9,78 @@ use super::barrier;
 use super::layout::*;
 use crate::error::{Error, Result};
 use crate::mem::futex;
-use std::sync::atomic::{AtomicU32, Ordering::*};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::*};
 use std::time::{Duration, Instant};
+
+/// Impossible index states seen (any ring of the process): a peer that scribbled on the shared
+/// header, or died between reserving and publishing. Each is refused (a dequeue/enqueue of 0) or
+/// waited out (see `wait_tail`), never followed into a hang or an out-of-range count.
+static CORRUPT: AtomicU64 = AtomicU64::new(0);
+/// How long an MP/MC call waits for an earlier reservation to publish before it takes over.
+static STALL_NS: AtomicU64 = AtomicU64::new(2_000_000_000);
+
+pub fn corrupt_events() -> u64 {
+    CORRUPT.load(Relaxed)
+}
+
+thread_local! {
+    static STALL_OVERRIDE: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Tests: shorten the take-over wait on this thread only (a fuzzer scribbling tails would
+/// otherwise wait 2 s a call; other threads' MP/MC tests keep the real timeout).
+#[doc(hidden)]
+pub fn set_stall_timeout(d: Duration) {
+    STALL_OVERRIDE.with(|c| c.set(d.as_nanos() as u64));
+}
+
+fn stall_ns() -> u64 {
+    match STALL_OVERRIDE.with(|c| c.get()) {
+        0 => STALL_NS.load(Relaxed),
+        v => v,
+    }
+}
+
+#[cold]
+fn corrupt() {
+    CORRUPT.fetch_add(1, Relaxed);
+}
+
+/// MP/MC: wait until `tail` reaches our reservation `head` (earlier reservations publish in
+/// order). A correct peer takes nanoseconds; a tail more than `capacity` behind (or ahead) is
+/// impossible, and one that does not move for STALL_NS belongs to a peer that died mid-call or
+/// was scribbled: both are counted and we go on, so one dead or hostile thread cannot hang every
+/// other user of a shared ring (rte_ring would spin forever). The trade-off: a peer descheduled
+/// for longer than the timeout between its reserve and publish would be overtaken; 2 s is far
+/// beyond any scheduling delay of a running thread. Returns false when it gave up waiting.
+#[inline]
+fn wait_tail(tail: &AtomicU32, head: u32, capacity: u32) -> bool {
+    let mut spins = 0u32;
+    let mut since: Option<Instant> = None;
+    loop {
+        let t = tail.load(Relaxed);
+        if t == head {
+            return true;
+        }
+        if head.wrapping_sub(t) > capacity {
+            corrupt();
+            return false;
+        }
+        spins += 1;
+        if spins <= 1000 {
+            std::hint::spin_loop();
+            continue;
+        }
+        std::thread::yield_now();
+        if spins.is_multiple_of(64) {
+            let t0 = *since.get_or_insert_with(Instant::now);
+            if t0.elapsed().as_nanos() as u64 > stall_ns() {
+                corrupt();
+                return false;
+            }
+        }
+    }
+}
 
 /// A view of a ring living in shared memory. Copyable; the memory's owner keeps it alive.
 #[derive(Clone, Copy)]
@@ -116,6 +186,11 @@ impl Ring {
             // released are no longer being read when we overwrite them.
             let cons_tail = self.word(RING_OFF_CONS_TAIL).load(Acquire);
             let free = self.capacity.wrapping_add(cons_tail).wrapping_sub(head);
+            if free > self.capacity {
+                // cons_tail ahead of prod_head: impossible, the header was scribbled on
+                corrupt();
+                return 0;
+            }
             let n = if bulk { if free < want { 0 } else { want } } else { want.min(free) };
             if n == 0 {
                 return 0;
@@ -134,12 +209,19 @@ impl Ring {
             unsafe { self.slot(head.wrapping_add(i)).write(src[i as usize]) };
         }
         let prod_tail = self.word(RING_OFF_PROD_TAIL);
-        if mp {
-            // Earlier reservations publish first; they are short, so spin (then yield).
-            let mut spins = 0u32;
-            while prod_tail.load(Relaxed) != head {
-                spins += 1;
-                if spins > 1000 { std::thread::yield_now() } else { std::hint::spin_loop() }
+        // Earlier reservations publish first; they are short, so spin (then yield, then give up).
+        if mp && !wait_tail(prod_tail, head, self.capacity) {
+            // The earlier reservation [tail, head) will never be written by its producer: fill it
+            // with u32::MAX (no pool has that handle) so consumers see a refusable value, never
+            // a stale handle that would exist twice.
+            let t = prod_tail.load(Relaxed);
+            if head.wrapping_sub(t) <= self.capacity {
+                let mut i = t;
+                while i != head {
+                    // SAFETY: masked slot index, inside the slot array.
+                    unsafe { self.slot(i).write(u32::MAX) };
+                    i = i.wrapping_add(1);
+                }
             }
         }
         // Release: pairs with the consumer's Acquire load of prod_tail (slot writes become visible).
@@ -161,6 +243,11 @@ impl Ring {
             // Acquire: pairs with the producer's Release store of prod_tail.
             let prod_tail = self.word(RING_OFF_PROD_TAIL).load(Acquire);
             let avail = prod_tail.wrapping_sub(head);
+            if avail > self.capacity {
+                // more published than the ring holds: prod_tail or cons_head was scribbled on
+                corrupt();
+                return 0;
+            }
             let n = if bulk { if avail < want { 0 } else { want } } else { want.min(avail) };
             if n == 0 {
                 return 0;
@@ -180,11 +267,9 @@ impl Ring {
         }
         let cons_tail = self.word(RING_OFF_CONS_TAIL);
         if mc {
-            let mut spins = 0u32;
-            while cons_tail.load(Relaxed) != head {
-                spins += 1;
-                if spins > 1000 { std::thread::yield_now() } else { std::hint::spin_loop() }
-            }
+            // a consumer that died holding [tail, head) loses those entries (its in-flight
+            // buffers: Pool::audit finds them missing); releasing past it frees the slots
+            wait_tail(cons_tail, head, self.capacity);
         }
         // Release: pairs with the producer's Acquire load of cons_tail (our slot reads are done).
         cons_tail.store(head.wrapping_add(n), Release);
@@ -287,6 +372,39 @@ mod tests {
         // SAFETY: aligned..aligned+ring_bytes(cap) lies inside m, which outlives the test's use.
         let r = unsafe { Ring::init(aligned as *mut u8, cap, 0).unwrap() };
         (m, r)
+    }
+
+    #[test]
+    fn a_scribbled_header_is_refused_not_followed() {
+        set_stall_timeout(Duration::from_millis(20));
+        let (_m, r) = ring(8);
+        let before = corrupt_events();
+        assert_eq!(r.enqueue(&[1, 2, 3], false, false), 3);
+        // prod_tail far ahead of cons_head: "more published than the ring holds"
+        r.word(RING_OFF_PROD_TAIL).store(1000, Relaxed);
+        let mut out = [0u32; 8];
+        assert_eq!(r.dequeue(&mut out, false, false), 0);
+        r.word(RING_OFF_PROD_TAIL).store(3, Relaxed);
+        // cons_tail ahead of prod_head: free space beyond capacity
+        r.word(RING_OFF_CONS_TAIL).store(50, Relaxed);
+        assert_eq!(r.enqueue(&[4], false, true), 0);
+        // cons_tail behind cons_head by one (a consumer that died between reserve and release,
+        // or a scribble): an MC dequeue waits for it, then takes over instead of spinning forever
+        r.word(RING_OFF_CONS_TAIL).store(0, Relaxed);
+        r.word(RING_OFF_CONS_HEAD).store(1, Relaxed);
+        let t0 = Instant::now();
+        assert_eq!(r.dequeue(&mut out[..1], false, true), 1);
+        assert_eq!(out[0], 2);
+        assert!(t0.elapsed() < Duration::from_secs(2));
+        assert_eq!(r.word(RING_OFF_CONS_TAIL).load(Relaxed), 2);
+        // a producer that died holding slot 3: the next MP enqueue publishes past it with the
+        // slot filled with u32::MAX (refusable), never a stale handle
+        r.word(RING_OFF_PROD_HEAD).store(4, Relaxed);
+        assert_eq!(r.enqueue(&[9], false, true), 1);
+        assert_eq!(r.dequeue(&mut out, false, false), 3);
+        assert_eq!(&out[..3], &[3, u32::MAX, 9]);
+        // at least: the fuzz target may count its own in parallel (the counter is process-wide)
+        assert!(corrupt_events() - before >= 4);
     }
 
     #[test]

@@ -7,6 +7,10 @@ pub mod spec;
 pub mod transport_legacy;
 pub mod transport_modern;
 pub mod virtqueue;
+#[cfg(test)]
+pub(crate) mod testdev;
+#[cfg(test)]
+pub(crate) mod hostile;
 
 pub use buffers::{DmaBuffers, DmaPool};
 pub use pool_dma::PoolDma;
@@ -36,4 +40,9 @@ pub trait Transport: Send {
     fn config8(&self, off: usize) -> Result<u8>;
     /// Generation counter for consistent multi-byte config reads (legacy: always 0).
     fn config_generation(&self) -> Result<u8>;
+    /// The device status register (§2.1) as a raw register, for the uio watchdog that resets
+    /// the device after this process died (bind/watchdog.rs). None: no watchdog possible.
+    fn status_reg(&self) -> Option<crate::pci::bar::RawReg> {
+        None
+    }
 }

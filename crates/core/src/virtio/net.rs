@@ -61,6 +61,11 @@ pub struct Stats {
     pub rx_nombuf: u64,
     /// used-ring entries rejected (id or length out of range)
     pub bad_used: u64,
+    /// used->idx moved by more than the buffers the device held (backwards included): the
+    /// device was reset and the port stopped (`VirtioNet::health`)
+    pub bad_idx: u64,
+    /// TX bursts refused whole because the device held every descriptor (it completes nothing)
+    pub tx_full: u64,
 }
 
 impl std::ops::AddAssign for Stats {
@@ -74,6 +79,8 @@ impl std::ops::AddAssign for Stats {
         self.imissed += o.imissed;
         self.rx_nombuf += o.rx_nombuf;
         self.bad_used += o.bad_used;
+        self.bad_idx += o.bad_idx;
+        self.tx_full += o.tx_full;
     }
 }
 
@@ -93,6 +100,11 @@ pub struct VirtioNet<B: DmaBuffers> {
     mac: [u8; 6],
     transport: Box<dyn Transport>,
     dev: Option<Device>,
+    /// Set when a queue broke (see `fail`): every burst returns 0 from then on.
+    dead: Option<String>,
+    closed: bool,
+    /// uio: the process that stops the device if we die without closing it (bind/watchdog.rs)
+    watchdog: Option<crate::bind::watchdog::Watchdog>,
 }
 
 fn boxed(t: impl Transport + 'static) -> Box<dyn Transport> {
@@ -126,6 +138,43 @@ impl<B: DmaBuffers> VirtioNet<B> {
                 None => boxed(Legacy::probe(&dev)?),
             },
         };
+        let mut me = Self::start(bdf, transport, Some(dev), cfg, bufs)?;
+        if me.route() == Some(Route::Uio) {
+            // uio's release does not stop the device: a watchdog does, if we die (watchdog.rs).
+            let cmd = me.dev.as_ref().map(|d| d.config.command_reg());
+            let spawned = match (cmd, me.transport.status_reg()) {
+                (Some(c), Some(s)) => crate::bind::watchdog::Watchdog::spawn(c, s).map(Some),
+                _ => Ok(None),
+            };
+            match spawned {
+                Ok(w) => me.watchdog = w,
+                Err(e) => {
+                    me.close();
+                    return Err(Error::Device(format!(
+                        "{}: cannot start the uio watchdog that resets the device if this process dies ({e}); \
+                         bind it to vfio-pci instead, whose release path resets it",
+                        me.bdf
+                    )));
+                }
+            }
+        }
+        Ok(me)
+    }
+
+    /// The uio watchdog's pid (tests).
+    #[doc(hidden)]
+    pub fn watchdog_pid(&self) -> Option<i32> {
+        self.watchdog.as_ref().map(|w| w.pid())
+    }
+
+    /// Drive a device through any `Transport` (no PCI function needed): the test double of
+    /// `virtio::testdev` uses it. `dev` holds the PCI binding when there is one.
+    #[doc(hidden)]
+    pub fn with_transport(bdf: Bdf, transport: Box<dyn Transport>, cfg: &Config, bufs: B) -> Result<VirtioNet<B>> {
+        Self::start(bdf, transport, None, cfg, bufs)
+    }
+
+    fn start(bdf: Bdf, transport: Box<dyn Transport>, dev: Option<Device>, cfg: &Config, bufs: B) -> Result<VirtioNet<B>> {
         let mut me = VirtioNet {
             bdf,
             bufs,
@@ -136,7 +185,10 @@ impl<B: DmaBuffers> VirtioNet<B> {
             hdr_len: 0,
             mac: [0; 6],
             transport,
-            dev: Some(dev),
+            dev,
+            dead: None,
+            closed: false,
+            watchdog: None,
         };
         if let Err(e) = me.init(cfg) {
             // §3.1.1 step 8 spirit: tell the device we gave up, then leave it reset.
@@ -316,6 +368,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
     /// §5.1.4: link state from `status` when VIRTIO_NET_F_STATUS was negotiated; without
     /// it the spec says to assume the link is up.
     pub fn link_up(&self) -> bool {
+        if self.dead.is_some() || self.closed {
+            return false;
+        }
         if self.features & NET_STATUS == 0 {
             return true;
         }
@@ -401,7 +456,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
     /// with data_off/data_len set to the frame (header stripped). Refills the ring.
     pub fn rx_burst(&mut self, q: u16, out: &mut [u32]) -> usize {
         let q = q as usize;
-        if q >= self.rx.len() {
+        if q >= self.rx.len() || self.dead.is_some() {
             return 0;
         }
         let hdr = self.hdr_len;
@@ -433,6 +488,11 @@ impl<B: DmaBuffers> VirtioNet<B> {
         }
         if nbad > 0 {
             self.bufs.free_burst(&bad[..nbad]);
+        }
+        if self.rx[q].vq.broken().is_some() {
+            // what this burst received before the break is good (validated) and the caller's
+            self.fail();
+            return got;
         }
         if got + nbad > 0 {
             self.rx[q].vq.hold_used_event();
@@ -471,6 +531,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
         if any {
             tq.vq.hold_used_event();
         }
+        if tq.vq.broken().is_some() {
+            self.fail();
+        }
     }
 
     /// Queue packets for transmission on queue `q`. Returns how many were accepted; the
@@ -478,13 +541,19 @@ impl<B: DmaBuffers> VirtioNet<B> {
     /// to the driver and return to the pool once the device is done with them.
     pub fn tx_burst(&mut self, q: u16, pkts: &[u32]) -> usize {
         let q = q as usize;
-        if q >= self.tx.len() {
+        if q >= self.tx.len() || self.dead.is_some() {
             return 0;
         }
         self.reclaim(q);
+        if self.dead.is_some() {
+            return 0;
+        }
         let hdr = self.hdr_len;
         let tq = &mut self.tx[q];
         let n = pkts.len().min(tq.vq.free_slots());
+        if n == 0 && !pkts.is_empty() {
+            tq.stats.tx_full += 1;
+        }
         let mut drop = [0u32; BURST];
         let mut ndrop = 0;
         for &h in &pkts[..n] {
@@ -531,10 +600,63 @@ impl<B: DmaBuffers> VirtioNet<B> {
 
     /// Counters of queue pair `q` (panics if `q >= queue_pairs()`).
     pub fn queue_stats(&self, q: u16) -> Stats {
-        let mut s = self.rx[q as usize].stats;
-        s.bad_used = self.rx[q as usize].vq.bad_used;
-        s += Stats { bad_used: self.tx[q as usize].vq.bad_used, ..self.tx[q as usize].stats };
+        let (r, t) = (&self.rx[q as usize], &self.tx[q as usize]);
+        let mut s = r.stats;
+        s.bad_used = r.vq.bad_used;
+        s.bad_idx = r.vq.bad_idx;
+        s += Stats { bad_used: t.vq.bad_used, bad_idx: t.vq.bad_idx, ..t.stats };
         s
+    }
+
+    /// A queue broke and the device was stopped (see `health`).
+    #[inline]
+    pub fn is_dead(&self) -> bool {
+        self.dead.is_some()
+    }
+
+    /// Ok while the device behaves; the error that stopped it otherwise (ERR_RINGWAY_DEVICE,
+    /// naming the PCI address, the queue and the fix). Not for the hot path (bursts return 0).
+    pub fn health(&self) -> Result<()> {
+        match &self.dead {
+            None => Ok(()),
+            Some(m) => Err(Error::Device(m.clone())),
+        }
+    }
+
+    /// A queue broke (the device moved used->idx impossibly far): nothing in its rings can be
+    /// trusted any more, so stop the device before it writes anything else (§2.4: a reset makes
+    /// it forget the rings and stop DMA), take every posted buffer back (the reset made them
+    /// ours again) and refuse all bursts. Recovery is the caller's: close and reopen the port,
+    /// which resets and re-initializes the device (§3.1.1).
+    #[cold]
+    fn fail(&mut self) {
+        if self.dead.is_some() {
+            return;
+        }
+        let (name, q, (seen, idx), held) = self
+            .rx
+            .iter()
+            .enumerate()
+            .map(|(i, q)| ("rx", i, q))
+            .chain(self.tx.iter().enumerate().map(|(i, q)| ("tx", i, q)))
+            .find_map(|(n, i, q)| q.vq.broken().map(|b| (n, i, b, q.vq.buffers_outstanding())))
+            .unwrap_or(("?", 0, (0, 0), 0));
+        let _ = self.transport.reset();
+        if let Some(d) = &self.dev {
+            let _ = d.config.disable_bus_master();
+        }
+        let mut back = Vec::new();
+        for q in self.rx.iter_mut().chain(self.tx.iter_mut()) {
+            q.vq.drain(&mut back);
+        }
+        self.bufs.free_burst(&back);
+        self.dead = Some(format!(
+            "virtio {}: {name} queue {q}: the device moved used.idx from {seen} to {idx}, more than the {held} \
+             buffer(s) it held: it is broken or hostile, so it was reset and the port stopped (every buffer is \
+             back in the pool). Close and reopen the port to reset and re-initialize it; if it happens again, \
+             reset the device (echo 1 > /sys/bus/pci/devices/{}/reset) or check the hypervisor",
+            self.bdf, self.bdf
+        ));
     }
 
     pub fn stats(&self) -> Stats {
@@ -563,10 +685,16 @@ impl<B: DmaBuffers> VirtioNet<B> {
     /// mastering and release the binding (vfio: DMA unmapped). The NIC is left in reset,
     /// ready for `ringway unbind` / its kernel driver. Idempotent.
     pub fn close(&mut self) {
-        let Some(dev) = self.dev.take() else { return };
+        if self.closed {
+            return;
+        }
+        self.closed = true;
+        let dev = self.dev.take();
         // §3.3 / §2.4: a reset makes the device forget our rings; only then may memory go.
         let _ = self.transport.reset();
-        let _ = dev.config.disable_bus_master();
+        if let Some(d) = &dev {
+            let _ = d.config.disable_bus_master();
+        }
         let mut back = Vec::new();
         for q in self.rx.iter_mut().chain(self.tx.iter_mut()) {
             q.vq.drain(&mut back);
@@ -575,6 +703,10 @@ impl<B: DmaBuffers> VirtioNet<B> {
         self.rx.clear();
         self.tx.clear();
         self.ctrl = None;
+        // the device is reset and its buffers back: the watchdog may go (it keeps nothing alive now)
+        if let Some(mut w) = self.watchdog.take() {
+            w.stand_down();
+        }
         drop(dev);
     }
 }

@@ -28,6 +28,9 @@ impl Legacy {
 }
 
 impl Transport for Legacy {
+    fn status_reg(&self) -> Option<crate::pci::bar::RawReg> {
+        self.bar.raw_reg(LEGACY_STATUS)
+    }
     fn name(&self) -> &'static str {
         "legacy"
     }

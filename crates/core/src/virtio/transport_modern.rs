@@ -107,6 +107,9 @@ impl Modern {
 }
 
 impl Transport for Modern {
+    fn status_reg(&self) -> Option<crate::pci::bar::RawReg> {
+        self.bar(self.common).raw_reg(self.common.off + DEVICE_STATUS)
+    }
     fn name(&self) -> &'static str {
         "modern"
     }

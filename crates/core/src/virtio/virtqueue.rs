@@ -4,7 +4,10 @@
 //!
 //! We are the only writer of the descriptor table and the available ring, the device is the
 //! only writer of the used ring. Nothing read from the used ring is trusted: an id or length
-//! out of range is counted in `bad_used` and never dereferenced.
+//! out of range is counted in `bad_used` and never dereferenced. A used index that moves by
+//! more than the buffers the device holds (backwards reads as a huge forward step in wrapping
+//! u16 arithmetic) cannot come from a working device: the queue marks itself broken
+//! (`broken()`), counts it in `bad_idx` and pops nothing more; the driver then resets the device.
 //! All ring memory goes through `DmaArea::read`/`write` (bounds-checked volatile accesses);
 //! indices are free-running `Wrapping<u16>` and masked only when addressing a slot.
 use super::spec::ring::*;
@@ -50,7 +53,13 @@ pub struct Virtqueue {
     last_used: Wrapping<u16>,
     /// VIRTIO_F_EVENT_IDX negotiated: used_event / avail_event replace the ring flags
     event_idx: bool,
+    /// Buffers (chain heads) the device owns: the most completions it can ever report.
+    heads: u16,
     pub bad_used: u64,
+    /// used->idx jumps beyond `heads` (at most 1: the queue is broken after the first)
+    pub bad_idx: u64,
+    /// (our last_used, the device's used->idx) when the queue broke
+    broken: Option<(u16, u16)>,
     inject_bad_len: u32,
 }
 
@@ -83,7 +92,10 @@ impl Virtqueue {
             published: Wrapping(0),
             last_used: Wrapping(0),
             event_idx: false,
+            heads: 0,
             bad_used: 0,
+            bad_idx: 0,
+            broken: None,
             inject_bad_len: 0,
         };
         // §2.7.7: we poll, so ask the device not to interrupt us (a hint it may ignore).
@@ -168,6 +180,15 @@ impl Virtqueue {
     pub fn outstanding(&self) -> usize {
         self.size as usize - self.free.len()
     }
+    /// Buffers (descriptor chains) owned by the device.
+    pub fn buffers_outstanding(&self) -> usize {
+        self.heads as usize
+    }
+
+    /// Some((consumed, used_idx)) once the device moved used->idx impossibly far.
+    pub fn broken(&self) -> Option<(u16, u16)> {
+        self.broken
+    }
 
     /// §2.7.13.1-2: place one buffer (a chain of `segs` = (iova, len, device-writable)) in the
     /// descriptor table and its head in the next available slot. Not visible to the device
@@ -202,6 +223,7 @@ impl Virtqueue {
         }
         let head = ids[0] as usize;
         self.handle[head] = handle;
+        self.heads += 1;
         self.writable[head] = writable;
         self.chain[head] = segs.len() as u16;
         // §2.7.13.2: ring[avail_idx % size] = head
@@ -237,21 +259,24 @@ impl Virtqueue {
         self.mem.read::<u16>(self.used_off) & USED_F_NO_NOTIFY == 0
     }
 
-    /// §2.7.14: take the next used entry, validated; None when the device has produced none.
+    /// §2.7.14: take the next used entry, validated; None when the device has produced none
+    /// (or the queue is broken).
+    #[inline]
     pub fn pop(&mut self) -> Option<Used> {
+        if self.broken.is_some() {
+            return None;
+        }
         let used_idx = Wrapping(u16::from_le(self.mem.read::<u16>(self.used_off + 2)));
         let pending = (used_idx - self.last_used).0 as usize;
         if pending == 0 {
             return None;
         }
-        if pending > self.outstanding() {
-            // The device claims more completions than buffers it owns: entries beyond what is
-            // possible are garbage. Count once and only trust as many as are outstanding.
-            if self.outstanding() == 0 {
-                self.bad_used += 1;
-                self.last_used = used_idx;
-                return None;
-            }
+        if pending > self.heads as usize {
+            // §2.7.8: the device adds one used element per buffer it was given, so used->idx can
+            // run ahead of what we consumed by at most the buffers it owns. Further (or backwards,
+            // which wraps to a large step) means the ring contents cannot be trusted at all:
+            // stop here, before reading a single element of it.
+            return self.break_queue(used_idx);
         }
         // Acquire: the used element must be read after used->idx; pairs with the device's
         // write barrier between filling the element and storing used->idx.
@@ -279,8 +304,16 @@ impl Virtqueue {
         Some(Used::Ok { handle, len })
     }
 
+    #[cold]
+    fn break_queue(&mut self, used_idx: Wrapping<u16>) -> Option<Used> {
+        self.bad_idx += 1;
+        self.broken = Some((self.last_used.0, used_idx.0));
+        None
+    }
+
     fn release_chain(&mut self, head: u16) {
         self.handle[head as usize] = FREE;
+        self.heads -= 1;
         let mut id = head;
         for i in 0..self.chain[head as usize] {
             self.free.push(id);
@@ -338,8 +371,12 @@ mod tests {
         assert!(vq.push(100, &[(0x1000, 2048, true)]));
         assert!(vq.push(101, &[(0x2000, 2048, true)]));
         assert!(vq.push(102, &[(0x3000, 16, false), (0x4000, 1, true)]));
+        // two more the device never completes: the five entries below stay within the five
+        // buffers it holds, so each is judged on its own (more would break the queue)
+        assert!(vq.push(103, &[(0x5000, 64, true)]));
+        assert!(vq.push(104, &[(0x6000, 64, true)]));
         vq.publish();
-        assert_eq!(vq.free_slots(), 4);
+        assert_eq!(vq.free_slots(), 2);
         let (d0, d1, d2) = (vq.avail_head(0) as u32, vq.avail_head(1) as u32, vq.avail_head(2) as u32);
         vq.device_complete(d0, 60);
         vq.device_complete(99, 60); // id out of range
@@ -353,7 +390,37 @@ mod tests {
         assert_eq!(vq.pop(), Some(Used::Ok { handle: 102, len: 1 }));
         assert_eq!(vq.pop(), None);
         assert_eq!(vq.bad_used, 3);
-        assert_eq!(vq.free_slots(), 8);
+        assert_eq!(vq.free_slots(), 6);
+        assert_eq!(vq.buffers_outstanding(), 2);
+        assert_eq!(vq.broken(), None);
+    }
+
+    #[test]
+    fn used_idx_beyond_the_buffers_held_breaks_the_queue() {
+        // forward by more than the device holds, and backwards (a huge wrapping step)
+        for (step_back, jump) in [(false, 3u16), (true, 1)] {
+            let mut vq = Virtqueue::new(0, 8, 0).unwrap();
+            assert!(vq.push(1, &[(0x1000, 64, true)]));
+            assert!(vq.push(2, &[(0x2000, 64, true)]));
+            vq.publish();
+            let d0 = vq.avail_head(0) as u32;
+            vq.device_complete(d0, 10);
+            assert_eq!(vq.pop(), Some(Used::Ok { handle: 1, len: 10 }));
+            let cur = u16::from_le(vq.mem.read::<u16>(vq.used_off + 2));
+            let bad = if step_back { cur.wrapping_sub(jump) } else { cur.wrapping_add(jump) };
+            vq.mem.write::<u16>(vq.used_off + 2, bad.to_le());
+            assert_eq!(vq.pop(), None);
+            assert_eq!(vq.broken(), Some((1, bad)));
+            assert_eq!((vq.bad_idx, vq.bad_used), (1, 0));
+            // once broken, nothing more is read, even a valid-looking index
+            vq.mem.write::<u16>(vq.used_off + 2, 2u16.to_le());
+            assert_eq!(vq.pop(), None);
+            assert_eq!(vq.bad_idx, 1);
+            let mut back = Vec::new();
+            vq.drain(&mut back);
+            assert_eq!(back, [2]);
+            assert_eq!((vq.free_slots(), vq.buffers_outstanding()), (8, 0));
+        }
     }
 
     #[test]
