@@ -99,21 +99,28 @@ export function ipv4PseudoSum(f: Frame, ip: number, proto: number, l4len: number
   return rawSum(f.dv, ip + 12, 8, proto + l4len);
 }
 
-/** Folded sum of the IPv6 pseudo-header (src, dst, upper-layer length, next header) for ip. */
-export function ipv6PseudoSum(f: Frame, ip: number, proto: number, l4len: number): number {
+/**
+ * Folded sum of the IPv6 pseudo-header (src, dst, upper-layer length, next header) for ip. With
+ * a routing header the destination is the final one (RFC 8200 §8.1): pass its offset as dstAt
+ * (ipv6.finalDestination); -1 = the header's destination.
+ */
+export function ipv6PseudoSum(f: Frame, ip: number, proto: number, l4len: number, dstAt = -1): number {
   if (ip < f.start || ip + 40 > f.end) return -1;
   const s = proto + (l4len & 0xffff) + Math.floor(l4len / 0x10000);
-  return rawSum(f.dv, ip + 8, 32, s);
+  if (dstAt < 0 || dstAt === ip + 24) return rawSum(f.dv, ip + 8, 32, s);
+  if (dstAt < f.start || dstAt + 16 > f.end) return -1;
+  return rawSum(f.dv, dstAt, 16, rawSum(f.dv, ip + 8, 16, s));
 }
 
 /**
  * The checksum of an L4 segment (UDP, TCP, ICMPv6) at l4 of l4len bytes under the pseudo-header
  * of the IP header at ip (v = 4 or 6), taking the segment's own checksum field (at l4 + csumAt)
  * as zero. Returns the field value (UDP: 0 is sent as 0xffff, RFC 768), or -1 if out of bounds.
+ * IPv6 with a routing header: dstAt = the final destination's offset (ipv6.finalDestination).
  */
-export function l4Checksum(f: Frame, v: number, ip: number, proto: number, l4: number, l4len: number, csumAt: number): number {
+export function l4Checksum(f: Frame, v: number, ip: number, proto: number, l4: number, l4len: number, csumAt: number, dstAt = -1): number {
   if (l4 < f.start || l4len < csumAt + 2 || l4 + l4len > f.end) return -1;
-  const ps = v === 4 ? ipv4PseudoSum(f, ip, proto, l4len) : ipv6PseudoSum(f, ip, proto, l4len);
+  const ps = v === 4 ? ipv4PseudoSum(f, ip, proto, l4len) : ipv6PseudoSum(f, ip, proto, l4len, dstAt);
   if (ps < 0) return -1;
   const old = f.dv.getUint16(l4 + csumAt);
   const c = finish(rawSum(f.dv, l4, l4len, addSum(ps, ~old & 0xffff)));
