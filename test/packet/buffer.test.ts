@@ -34,7 +34,10 @@ test('prepend/adj/append/trim stay inside the buffer and refuse what does not fi
   assert.equal(v.dataLen(h), n);
   assert.equal(buf.adj(v, h, n), start + n);
   assert.equal(v.dataLen(h), 0);
-  assert.equal(buf.prepend(v, h, 128), v.offset(h) + META_SIZE, 'the whole headroom');
+  assert.equal(buf.headroom(v, h), 128 + n);
+  assert.equal(buf.prepend(v, h, 128 + n), v.offset(h) + META_SIZE, 'the whole headroom');
+  assert.equal(buf.headroom(v, h), 0);
+  assert.equal(buf.prepend(v, h, 1), -1);
   v.freeBurst(hs, 2);
   v.close();
   pool.close();
