@@ -263,10 +263,11 @@ export function build(spec: FrameSpec, out: Uint8Array, off = 0): number {
 }
 
 /** The frame as a new Uint8Array of exactly its length. */
+let scratchBytes: Uint8Array | undefined;
 export function buildFrame(spec: FrameSpec): Uint8Array {
-  const tmp = new Uint8Array(65600);
-  const n = build(spec, tmp);
-  return tmp.slice(0, n);
+  scratchBytes ??= new Uint8Array(65600); // one scratch area, then an exact-size copy
+  const n = build(spec, scratchBytes);
+  return scratchBytes.slice(0, n);
 }
 
 /**

@@ -2,13 +2,15 @@
 // (IPv6), and the incremental update of RFC 1624.
 //
 // Speed: the sum is byte-order independent (RFC 1071 §2(B)), so we add little-endian 32-bit loads
-// (DataView.getUint32(o, true), inlined by V8), 16 bytes per iteration into two double
-// accumulators (exact up to 2^53: no carry handling per word), and fold once at the end: a 32-bit
-// word hi*65536+lo is congruent to hi+lo modulo 65535, so the ones'-complement sum is the total
-// modulo 65535 (0xffff for a nonzero multiple), then the two bytes are swapped back. Same idea as
-// DPDK's __rte_raw_cksum (32-bit loads into a 64-bit accumulator, fold once). Measured against a
-// 16-bit-halves integer version and Uint32Array loads (which need 4-byte alignment that IP
-// headers after a 14-byte Ethernet header do not have): this is the fastest on V8 12.
+// (DataView.getUint32(o, true), inlined by V8) and swap the two bytes of the folded result back.
+// Two loops, both 16 bytes per iteration (DPDK's __rte_raw_cksum idea: wide loads, fold once):
+// - short spans (< 128 bytes: headers, pseudo-headers, small packets) split each word into its
+//   16-bit halves in two small-integer accumulators (no overflow below 64 KiB) and fold with shifts;
+// - longer spans add whole words into double accumulators (exact below 2^53) and fold once:
+//   2^32 = 1 (mod 65535), so t = hi*2^32 + lo folds to the 16-bit halves of hi and lo.
+// Measured on V8 12 (node 20) against a 16-bit getUint16 loop, Uint32Array loads (which need a
+// 4-byte alignment IP headers after 14 bytes of Ethernet do not have) and a `%` fold: the halves
+// loop is ~2x faster for 20-30 bytes, the double loop ~25% faster at 1000 bytes.
 import type { Frame } from './frame.js';
 
 /**
@@ -17,8 +19,47 @@ import type { Frame } from './frame.js';
  * `finish(sum)`. No bounds check here: callers check (see the Frame-based functions below).
  */
 export function rawSum(dv: DataView, off: number, len: number, initial = 0): number {
-  let a = 0, b = 0;
-  let i = off;
+  let s = len < 128 ? sumShort(dv, off, len) : sumLong(dv, off, len);
+  s = ((s & 0xff) << 8) | (s >>> 8); // back to big-endian
+  s += initial;
+  s = (s & 0xffff) + (s >>> 16);
+  return (s & 0xffff) + (s >>> 16);
+}
+
+/** Folded little-endian sum of a span < 128 bytes: 16-bit halves in small integers. */
+function sumShort(dv: DataView, off: number, len: number): number {
+  let a = 0, b = 0, i = off;
+  const end16 = off + (len & ~15);
+  for (; i < end16; i += 16) {
+    const w = dv.getUint32(i, true), x = dv.getUint32(i + 4, true), y = dv.getUint32(i + 8, true), z = dv.getUint32(i + 12, true);
+    a += (w >>> 16) + (x >>> 16) + (y >>> 16) + (z >>> 16);
+    b += (w & 0xffff) + (x & 0xffff) + (y & 0xffff) + (z & 0xffff);
+  }
+  if (len & 8) {
+    const w = dv.getUint32(i, true), x = dv.getUint32(i + 4, true);
+    a += (w >>> 16) + (x >>> 16);
+    b += (w & 0xffff) + (x & 0xffff);
+    i += 8;
+  }
+  if (len & 4) {
+    const w = dv.getUint32(i, true);
+    a += w >>> 16;
+    b += w & 0xffff;
+    i += 4;
+  }
+  if (len & 2) {
+    b += dv.getUint16(i, true);
+    i += 2;
+  }
+  if (len & 1) b += dv.getUint8(i); // the odd byte is the high byte of a zero-padded word (BE)
+  let s = a + b;
+  s = (s & 0xffff) + (s >>> 16);
+  return (s & 0xffff) + (s >>> 16);
+}
+
+/** Folded little-endian sum of any span: whole words into doubles, one fold. */
+function sumLong(dv: DataView, off: number, len: number): number {
+  let a = 0, b = 0, i = off;
   const end16 = off + (len & ~15);
   for (; i < end16; i += 16) {
     a += dv.getUint32(i, true) + dv.getUint32(i + 4, true);
@@ -36,12 +77,10 @@ export function rawSum(dv: DataView, off: number, len: number, initial = 0): num
     a += dv.getUint16(i, true);
     i += 2;
   }
-  if (len & 1) b += dv.getUint8(i); // the odd byte is the high byte of a zero-padded word (BE)
+  if (len & 1) b += dv.getUint8(i);
   const t = a + b;
-  let s = t % 65535;
-  if (s === 0 && t !== 0) s = 0xffff;
-  s = ((s & 0xff) << 8) | (s >>> 8); // back to big-endian
-  s += initial;
+  const hi = Math.floor(t / 4294967296), lo = t - hi * 4294967296;
+  let s = (lo >>> 16) + (lo & 0xffff) + (hi >>> 16) + (hi & 0xffff);
   s = (s & 0xffff) + (s >>> 16);
   return (s & 0xffff) + (s >>> 16);
 }

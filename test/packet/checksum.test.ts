@@ -25,6 +25,7 @@ test('rawSum equals the reference at every length 0..300 and every alignment', (
   for (let i = 0; i < b.length; i++) b[i] = (i * 151 + 7) & 0xff;
   b.fill(0xff, 200, 260); // long runs of ones: exercise the 0xffff / carry cases
   const dv = new DataView(b.buffer);
+  // 0..300 crosses the short (< 128) and long loops
   for (let off = 0; off < 8; off++) for (let len = 0; len <= 300; len++) {
     assert.equal(ck.rawSum(dv, off, len), reference(b, off, len), `off ${off} len ${len}`);
   }
