@@ -1,6 +1,6 @@
 // Decrement the IPv4 TTL of every packet of a capture, in a worker thread, in place.
 // usage: node dist/examples/ttl.js in.pcap out.pcap
-import { Pool, Port } from '../src/index.js';
+import { L3, Parsed, Pool, Port, Result, ipv4 } from '../src/index.js';
 import { Worker, isMainThread, workerData } from 'node:worker_threads';
 
 if (isMainThread) {
@@ -17,15 +17,13 @@ if (isMainThread) {
 } else {
   const rx = Port.attach(workerData.rx), tx = Port.attach(workerData.tx);
   const pkts = new Uint32Array(32); // buffer handles, reused every burst
+  const p = new Parsed(); // parse state, reused for every packet
   for (let idle = 0; idle < 100; ) {
     const n = rx.rxBurst(0, pkts); // how many arrived
     for (let i = 0; i < n; i++) {
-      const off = rx.pool.dataOffset(pkts[i]!); // the packet's bytes, in place
-      const dv = rx.pool.dv;
-      if (dv.getUint16(off + 12) !== 0x0800) continue; // IPv4 only
-      dv.setUint8(off + 22, dv.getUint8(off + 22) - 1); // TTL
-      const c = dv.getUint16(off + 24) + 0x0100; // checksum: RFC 1141 incremental update
-      dv.setUint16(off + 24, (c & 0xffff) + (c >> 16));
+      // the packet's bytes, in place; a malformed one is a result code, never a throw
+      if (p.parse(rx.pool, pkts[i]!) !== Result.OK || p.l3Kind !== L3.IPV4) continue; // IPv4 only
+      ipv4.decrementTtl(p, p.l3); // checksum: RFC 1624 incremental update; TTL 0 stays 0
     }
     const sent = tx.txBurst(0, pkts, n); // how many were accepted
     rx.pool.freeBurst(pkts, n - sent, sent); // the rest are still ours

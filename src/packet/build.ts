@@ -12,7 +12,7 @@ import {
   IP_TCP, IP_UDP, VXLAN_PORT,
 } from './constants.js';
 import { parseAddr as parseIpv4 } from './headers/ipv4.js';
-import { parseAddr as parseIpv6 } from './headers/ipv6.js';
+import { finalDestination, parseAddr as parseIpv6 } from './headers/ipv6.js';
 
 type Bytes = Uint8Array | number[];
 type Mac = number | string;
@@ -171,9 +171,11 @@ function writeIpv6(s: FrameSpec, ip: Ipv6Spec, w: Writer): void {
   w.u8w(ip.hopLimit ?? 64);
   w.bytes(parseIpv6(ip.src ?? 'fd00::1'));
   w.bytes(parseIpv6(ip.dst ?? 'fd00::2'));
+  let rh = -1;
   ext.forEach((e, i) => {
     const next = i + 1 < ext.length ? code(ext[i + 1]!) : proto;
     const h = w.o;
+    if (e.type === 'routing' && rh < 0) rh = h;
     if (e.type === 'fragment') {
       const fo = e.fragOffset ?? 0;
       if (fo % 8 !== 0) throw new RangeError(`build: ipv6 fragment fragOffset ${fo} is not a multiple of 8`);
@@ -198,7 +200,11 @@ function writeIpv6(s: FrameSpec, ip: Ipv6Spec, w: Writer): void {
   const l4 = w.o;
   writeL4(s, w, 6, l3);
   w.dv.setUint16(l3 + 4, ip.payloadLength ?? w.o - l3 - 40);
-  finishL4(s, w, 6, l3, l4, w.o);
+  // RFC 8200 §8.1: with a routing header the pseudo-header has the final destination
+  const f = scratch.wrap(w.u8, 0, w.limit);
+  f.start = l3;
+  f.end = w.o;
+  finishL4(s, w, 6, l3, l4, w.o, finalDestination(f, l3, rh));
 }
 
 function writeL4(s: FrameSpec, w: Writer, _v: number, _l3: number): void {
@@ -228,7 +234,7 @@ function writeL4(s: FrameSpec, w: Writer, _v: number, _l3: number): void {
   } else writePayload(s, w);
 }
 
-function finishL4(s: FrameSpec, w: Writer, v: number, l3: number, l4: number, end: number): void {
+function finishL4(s: FrameSpec, w: Writer, v: number, l3: number, l4: number, end: number, dstAt = -1): void {
   const f = scratch.wrap(w.u8, 0, w.limit);
   f.start = l3;
   f.end = end;
@@ -236,14 +242,14 @@ function finishL4(s: FrameSpec, w: Writer, v: number, l3: number, l4: number, en
   if (s.udp || s.vxlan) {
     const u = s.udp ?? {};
     w.dv.setUint16(l4 + 4, len);
-    const c = u.checksum === 'none' ? 0 : (u.checksum ?? l4Checksum(f, v, l3, IP_UDP, l4, len, CSUM_AT_UDP));
+    const c = u.checksum === 'none' ? 0 : (u.checksum ?? l4Checksum(f, v, l3, IP_UDP, l4, len, CSUM_AT_UDP, dstAt));
     w.dv.setUint16(l4 + 6, c);
     if (u.length !== undefined) w.dv.setUint16(l4 + 4, u.length);
   } else if (s.tcp) {
-    w.dv.setUint16(l4 + 16, s.tcp.checksum ?? l4Checksum(f, v, l3, IP_TCP, l4, len, CSUM_AT_TCP));
+    w.dv.setUint16(l4 + 16, s.tcp.checksum ?? l4Checksum(f, v, l3, IP_TCP, l4, len, CSUM_AT_TCP, dstAt));
   } else if (s.icmp) {
     let c: number;
-    if (v === 6) c = l4Checksum(f, 6, l3, IP_ICMPV6, l4, len, CSUM_AT_ICMP);
+    if (v === 6) c = l4Checksum(f, 6, l3, IP_ICMPV6, l4, len, CSUM_AT_ICMP, dstAt);
     else c = finish(rawSum(w.dv, l4, len));
     w.dv.setUint16(l4 + 2, s.icmp.checksum ?? c);
   }
@@ -257,10 +263,11 @@ export function build(spec: FrameSpec, out: Uint8Array, off = 0): number {
 }
 
 /** The frame as a new Uint8Array of exactly its length. */
+let scratchBytes: Uint8Array | undefined;
 export function buildFrame(spec: FrameSpec): Uint8Array {
-  const tmp = new Uint8Array(65600);
-  const n = build(spec, tmp);
-  return tmp.slice(0, n);
+  scratchBytes ??= new Uint8Array(65600); // one scratch area, then an exact-size copy
+  const n = build(spec, scratchBytes);
+  return scratchBytes.slice(0, n);
 }
 
 /**

@@ -14,14 +14,15 @@ export const VXLAN_PORT = 4789;
 export const Result = {
   /** every header present is complete and its length fields agree with the data */
   OK: 0,
-  /** a header runs past the end of the data (a short capture, a cut frame) */
+  /** the fixed part of a header runs past the end of the data (parse.ts explains vs BAD_LENGTH) */
   TRUNCATED: 1,
   /** IP version nibble is not the one the EtherType announced */
   BAD_VERSION: 2,
   /** IPv4 IHL < 5 */
   BAD_IHL: 3,
-  /** a length field lies: IPv4 total length < IHL or > the data, IPv6 payload length > the data,
-   *  UDP length < 8 or > the IP payload, TCP data offset < 5 or past the IP payload */
+  /** a length field lies: IPv4 IHL or total length past the data (or total length < IHL), IPv6
+   *  payload or extension length past the data, UDP length < 8 or past the IP payload, TCP data
+   *  offset < 5 or past the IP payload, ARP hlen/plen past the data */
   BAD_LENGTH: 4,
   /** more IPv6 extension headers (or VLAN tags) than the parser walks (MAX_EXT, 2 tags) */
   TOO_DEEP: 5,

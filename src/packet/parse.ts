@@ -2,6 +2,12 @@
 // headers), UDP / TCP / ICMP and VXLAN, filling a reusable Parsed with numbers only. A malformed
 // packet is a result code, never a throw, and nothing is read outside [start, end): every header
 // is bounds-checked once, then read with plain DataView loads.
+// TRUNCATED vs BAD_LENGTH: the fixed part of a header (Ethernet 14, tag 4, IPv4 20, IPv6 40, an
+// extension header's first 8, UDP 8, TCP 20, ICMP 8/4, ARP 8) not in the frame is TRUNCATED; a
+// length field (IPv4 IHL and total length, IPv6 payload and extension lengths, UDP length, TCP
+// data offset, ARP hlen/plen) pointing past the data, or a fixed part running past the length its
+// enclosing header gives, is BAD_LENGTH. A snaplen-cut capture therefore usually shows as
+// BAD_LENGTH, as tshark reports it ("IPv4 total length exceeds packet length").
 import { Frame } from './frame.js';
 import type { PoolView } from '../memory/pool.js';
 import {
@@ -46,6 +52,8 @@ export class Parsed extends Frame {
   extCount = 0;
   extMask = 0;
   fragHeader = -1;
+  /** IPv6 routing header offset (-1: none); ipv6.finalDestination() needs it for L4 checksums. */
+  routingHeader = -1;
   /** 1 if an IP fragment (MF set or offset > 0): then no L4 header is parsed (l4 = -1). */
   fragment = 0;
   /** Fragment offset in bytes, more-fragments bit, identification (IPv4 id / IPv6 frag id). */
@@ -79,7 +87,7 @@ export class Parsed extends Frame {
     this.l3 = this.l3End = this.l3HeaderLength = this.ipProto = -1;
     this.l3Kind = 0;
     this.extCount = this.extMask = 0;
-    this.fragHeader = this.fragOffset = this.fragId = -1;
+    this.fragHeader = this.routingHeader = this.fragOffset = this.fragId = -1;
     this.fragment = this.moreFragments = 0;
     this.l4 = this.l4Length = this.srcPort = this.dstPort = this.tcpFlags = this.icmpType = this.icmpCode = -1;
     this.payload = this.payloadLength = -1;
@@ -175,7 +183,7 @@ export function parse(p: Parsed): number {
     p.ptype |= PType.L2_ARP;
     if (l3 + 8 > end) return fail(p, Result.TRUNCATED);
     const need = 8 + 2 * (dv.getUint8(l3 + 4) + dv.getUint8(l3 + 5));
-    if (l3 + need > end) return fail(p, Result.TRUNCATED);
+    if (l3 + need > end) return fail(p, Result.BAD_LENGTH); // hlen/plen claim more than is there
     p.l3End = l3 + need;
     p.l3HeaderLength = need;
     p.payload = l3 + need;
@@ -196,7 +204,7 @@ function ipv4(p: Parsed, dv: DataView, l3: number, end: number): number {
   const hl = (b0 & 0x0f) << 2;
   if (hl < 20) return fail(p, Result.BAD_IHL);
   if (hl > 20) p.ptype |= PType.L3_IPV4_OPT;
-  if (l3 + hl > end) return fail(p, Result.TRUNCATED);
+  if (l3 + hl > end) return fail(p, Result.BAD_LENGTH); // IHL claims options that are not there
   p.l3HeaderLength = hl;
   p.ipProto = dv.getUint8(l3 + 9);
   p.fragId = dv.getUint16(l3 + 4);
@@ -258,8 +266,9 @@ function ipv6(p: Parsed, dv: DataView, l3: number, end: number): number {
       continue;
     }
     p.extMask |= nh === IP_HOPOPTS ? EXT_HOPOPTS : nh === IP_ROUTING ? EXT_ROUTING : EXT_DSTOPTS;
+    if (nh === IP_ROUTING && p.routingHeader < 0) p.routingHeader = o;
     const len = (dv.getUint8(o + 1) + 1) << 3;
-    if (o + len > l3End) return fail(p, o + len > end ? Result.TRUNCATED : Result.BAD_LENGTH);
+    if (o + len > l3End) return fail(p, Result.BAD_LENGTH);
     o += len;
     nh = next;
   }

@@ -3,7 +3,7 @@
 import type { Backend } from './backend.js';
 import type { Port } from './port.js';
 import * as L from './layout.js';
-import { META_DATA_LEN, META_DATA_OFF, META_SIZE } from '../memory/layout.js';
+import { META_DATA_LEN, META_DATA_OFF, META_FLAGS, META_HASH, META_PORT, META_QUEUE, META_SIZE } from '../memory/layout.js';
 
 const IPACKETS = L.PORT_Q_IPACKETS >> 3, IBYTES = L.PORT_Q_IBYTES >> 3, NOMBUF = L.PORT_Q_RX_NOMBUF >> 3;
 const OPACKETS = L.PORT_Q_OPACKETS >> 3, OBYTES = L.PORT_Q_OBYTES >> 3;
@@ -18,11 +18,19 @@ export class NullBackend implements Backend {
     if (q >= this.p.queues) return 0;
     const pool = this.p.pool;
     const got = pool.allocBurst(hs, n);
-    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride, off = this.dataOff, size = this.size;
+    const u16 = pool.u16, u32 = pool.u32, base = pool.bufBase, stride = pool.stride, off = this.dataOff, size = this.size;
+    // metadata as a NIC would leave it: input port (low 16 bits of the port id), queue, packet
+    // type and hash 0 (none)
+    const port = this.p.id & 0xffff;
     for (let k = 0; k < got; k++) {
-      const m = (base + hs[k]! * stride) >> 1;
+      const b = base + hs[k]! * stride;
+      const m = b >> 1, w = b >> 2;
       u16[m + (META_DATA_OFF >> 1)] = off;
       u16[m + (META_DATA_LEN >> 1)] = size;
+      u16[m + (META_PORT >> 1)] = port;
+      u16[m + (META_QUEUE >> 1)] = q;
+      u32[w + (META_FLAGS >> 2)] = 0;
+      u32[w + (META_HASH >> 2)] = 0;
     }
     const f = this.p.f64, c = this.p.counterBase(q);
     f[c + IPACKETS] = f[c + IPACKETS]! + got;

@@ -5,7 +5,7 @@ import { Ring } from '../ring/ring.js';
 import type { Backend } from './backend.js';
 import type { Port } from './port.js';
 import * as L from './layout.js';
-import { META_DATA_LEN } from '../memory/layout.js';
+import { META_DATA_LEN, META_FLAGS, META_HASH, META_PORT, META_QUEUE } from '../memory/layout.js';
 import { RING_OFF_SLOTS } from '../ring/layout.js';
 
 const IPACKETS = L.PORT_Q_IPACKETS >> 3, IBYTES = L.PORT_Q_IBYTES >> 3;
@@ -29,6 +29,23 @@ export class RingBackend implements Backend {
     }
   }
 
+  /** RX: the bytes received, and each packet's metadata as a NIC leaves it (input port = low 16
+   *  bits of this port's id, queue q, packet type and hash 0: what the peer set does not cross). */
+  private received(q: number, hs: Uint32Array, n: number): number {
+    const pool = this.p.pool, u16 = pool.u16, u32 = pool.u32, base = pool.bufBase, stride = pool.stride;
+    const port = this.p.id & 0xffff;
+    let b = 0;
+    for (let k = 0; k < n; k++) {
+      const o = base + hs[k]! * stride, m = o >> 1, w = o >> 2;
+      b += u16[m + (META_DATA_LEN >> 1)]!;
+      u16[m + (META_PORT >> 1)] = port;
+      u16[m + (META_QUEUE >> 1)] = q;
+      u32[w + (META_FLAGS >> 2)] = 0;
+      u32[w + (META_HASH >> 2)] = 0;
+    }
+    return b;
+  }
+
   private bytes(hs: Uint32Array, n: number): number {
     const pool = this.p.pool, u16 = pool.u16, base = pool.bufBase, stride = pool.stride;
     let b = 0;
@@ -43,7 +60,7 @@ export class RingBackend implements Backend {
     if (got > 0) {
       const f = this.p.f64, c = this.p.counterBase(q);
       f[c + IPACKETS] = f[c + IPACKETS]! + got;
-      f[c + IBYTES] = f[c + IBYTES]! + this.bytes(hs, got);
+      f[c + IBYTES] = f[c + IBYTES]! + this.received(q, hs, got);
     }
     return got;
   }

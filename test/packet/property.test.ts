@@ -97,9 +97,10 @@ function checkFrame(s: FrameSpec, p: Parsed): void {
     return;
   }
   const v = s.ipv4 ? 4 : 6;
+  const dstAt = v === 6 ? ipv6.finalDestination(p, p.l3, p.routingHeader) : -1; // RFC 8200 §8.1
   if (l4 === 'udp') {
     assert.equal(p.l4Length, udp.length(p, p.l4));
-    assert.equal(udp.checksum(p, p.l4), ck.l4Checksum(p, v, p.l3, IP_UDP, p.l4, p.l4Length, ck.CSUM_AT_UDP), 'UDP checksum');
+    assert.equal(udp.checksum(p, p.l4), ck.l4Checksum(p, v, p.l3, IP_UDP, p.l4, p.l4Length, ck.CSUM_AT_UDP, dstAt), 'UDP checksum');
     if (s.vxlan) {
       assert.equal(p.vni, s.vxlan.vni);
       assert.equal(vxlan.vni(p, p.vxlan), s.vxlan.vni);
@@ -123,12 +124,12 @@ function checkFrame(s: FrameSpec, p: Parsed): void {
     assert.deepEqual(kinds, tlvKinds(t.options ?? []));
     const mssAt = (t.options ?? []).indexOf(2);
     if (mssAt >= 0 && tlvKinds(t.options!).includes(2)) assert.ok(tcp.mss(p, p.l4) >= 0);
-    assert.equal(tcp.checksum(p, p.l4), ck.l4Checksum(p, v, p.l3, IP_TCP, p.l4, p.l4Length, ck.CSUM_AT_TCP), 'TCP checksum');
+    assert.equal(tcp.checksum(p, p.l4), ck.l4Checksum(p, v, p.l3, IP_TCP, p.l4, p.l4Length, ck.CSUM_AT_TCP, dstAt), 'TCP checksum');
     assert.equal(p.payloadLength, pay);
   } else if (l4 === 'icmp') {
     assert.equal(p.icmpType, s.icmp!.type);
     assert.equal(p.icmpCode, s.icmp!.code ?? 0);
-    if (v === 6) assert.equal(icmp6.checksum(p, p.l4), ck.l4Checksum(p, 6, p.l3, IP_ICMPV6, p.l4, p.l4Length, ck.CSUM_AT_ICMP));
+    if (v === 6) assert.equal(icmp6.checksum(p, p.l4), ck.l4Checksum(p, 6, p.l3, IP_ICMPV6, p.l4, p.l4Length, ck.CSUM_AT_ICMP, dstAt));
     else assert.equal(ck.sum(p, p.l4, p.l4Length), 0xffff, 'ICMPv4 checksum');
   } else {
     assert.equal(p.payloadLength, pay);
@@ -161,7 +162,7 @@ test(`build -> parse round trip: ${ROUND_TRIP} generated frames, every field and
 
 // --- robustness: no throw, no read outside [start, end) ---------------------------------------
 const FIELDS = Object.keys(new Parsed()).filter((k) => typeof (new Parsed() as unknown as Record<string, unknown>)[k] === 'number' && k !== 'start' && k !== 'end');
-const OFFSET_FIELDS = new Set(['l2', 'l3', 'l3End', 'fragHeader', 'l4', 'payload', 'vxlan', 'inner', 'innerEnd']);
+const OFFSET_FIELDS = new Set(['l2', 'l3', 'l3End', 'fragHeader', 'routingHeader', 'l4', 'payload', 'vxlan', 'inner', 'innerEnd']);
 const big = new Uint8Array(4096 + 128);
 const pa = new Parsed(), pb = new Parsed();
 

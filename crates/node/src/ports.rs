@@ -30,6 +30,8 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
         return Err(invalid(format!("port '{spec}': {queues} queues; use 1 to {PORT_MAX_QUEUES}")));
     }
     let nq = queues as usize;
+    // the id first: native ports write its low 16 bits into META_PORT of what they receive
+    let id = registry::reserve();
     let mut out = PortOpened {
         id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None,
     };
@@ -55,18 +57,18 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
             }
             out.kind = "pcap".into();
             let block = Arc::new(PortBlock::create(PORT_KIND_PCAP, 1, [0x02, 0x50, 0x43, 0x41, 0x50, 0x01], pool_id).js()?);
-            let id_hint = 0;
-            let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), id_hint).js()?;
+            let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), id as u16).js()?;
             PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
         }
         PortSpec::Virtio { bdf, transport } => {
             out.kind = "virtio".into();
             let block = Arc::new(PortBlock::create(PORT_KIND_VIRTIO, nq, [0; 6], pool_id).js()?);
-            let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone()).js()?);
+            let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone(), id as u16).js()?);
             PortEntry { block, native: Some(v.clone() as Arc<dyn NativePort>), ring: None, virtio: Some(v) }
         }
     };
-    out.id = registry::insert(Obj::Port(Arc::new(entry)));
+    registry::insert_at(id, Obj::Port(Arc::new(entry)));
+    out.id = id;
     Ok(out)
 }
 

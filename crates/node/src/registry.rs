@@ -49,6 +49,19 @@ pub fn insert(o: Obj) -> u32 {
     id
 }
 
+/// An id for an object still being built (a port that records its own id in every packet it
+/// receives); insert_at() stores it. An id reserved and never inserted is simply never used.
+pub fn reserve() -> u32 {
+    let mut t = table().lock().unwrap();
+    let id = t.next;
+    t.next += 1;
+    id
+}
+
+pub fn insert_at(id: u32, o: Obj) {
+    table().lock().unwrap().objs.insert(id, o);
+}
+
 pub fn get(id: u32) -> Option<Obj> {
     table().lock().unwrap().objs.get(&id).cloned()
 }

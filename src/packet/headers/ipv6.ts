@@ -61,6 +61,21 @@ export const routingType = (f: Frame, off: number): number => get8(f, off + 2);
 export const segmentsLeft = (f: Frame, off: number): number => get8(f, off + 3);
 
 /**
+ * Offset of the final destination address for the upper-layer pseudo-header (RFC 8200 §8.1):
+ * with a routing header rh (Parsed.routingHeader) whose segments left > 0, the last address of a
+ * type 0 header (RFC 2460), the home address of type 2 (RFC 6275 §6.4), segment list[0] of a
+ * type 4 SRH (RFC 8754 §2); else the header's destination (ip + 24). -1 if out of bounds.
+ */
+export function finalDestination(f: Frame, ip: number, rh: number): number {
+  if (rh < 0 || segmentsLeft(f, rh) <= 0) return ip + 24;
+  const t = routingType(f, rh), len = extLength(f, rh, IP_ROUTING);
+  if (len < 0 || !fits(f, rh, len)) return -1;
+  if (t === 0 && len >= 24) return rh + 8 + 16 * (((len - 8) >> 4) - 1);
+  if ((t === 2 || t === 4) && len >= 24) return rh + 8;
+  return ip + 24;
+}
+
+/**
  * Options walk inside a hop-by-hop or destination-options header at off (§4.2: TLVs, Pad1 = 0 is
  * one byte). Returns the offset of the option after `at` (at = -1: the first), or -1 at the end
  * or on a malformed length.

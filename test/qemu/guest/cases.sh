@@ -97,6 +97,19 @@ t_bad_used() {
   [ "$(stat_of badlen b bad_used)" = 0 ] &&
   expect $OUT/badlen.fwd "buffers: 8192/8192 back in the pool, 0 missing, 0 duplicated"
 }
+t_rx_meta() {
+  # every packet the virtio RX path hands over carries its input port and queue (and packet type
+  # and hash 0): dist/test/qemu/guest/rx-meta.js checks them while forwarding kernel traffic
+  $NODE $ROOT/dist/test/qemu/guest/rx-meta.js virtio:$R0$SPEC virtio:$R1$SPEC > $OUT/meta 2>&1 &
+  local pid=$!
+  for _ in $(seq 300); do grep -q '^ready\|rror' $OUT/meta && break; sleep 0.1; done
+  python3 $HERE/traffic.py $KA $KB --count 200 > $OUT/meta.traffic 2>&1
+  local trc=$?
+  kill -TERM $pid; wait $pid
+  sed 's/^/  /' $OUT/meta $OUT/meta.traffic
+  local n; n=$(sed -n 's/^meta rx=\([0-9]*\) bad=0$/\1/p' $OUT/meta)
+  [ $trc = 0 ] && [ -n "$n" ] && [ "$n" -ge 400 ] && expect $OUT/meta "audit missing=0 duplicates=0"
+}
 # hold NAME [--handler]: a program holding virtio:R0 (dist/test/qemu/guest/hold-port.js), ended by
 # SIGTERM; prints R0's device_status before and after and the exit status, as "B A RC".
 hold() {
@@ -201,6 +214,7 @@ case_run $ROUTE/queues-error t_queues
 case_run $ROUTE/kernel-nics-up kernel_nics_up
 case_run $ROUTE/fwd-byte-exact t_fwd
 case_run $ROUTE/bad-used-len t_bad_used
+case_run $ROUTE/rx-metadata t_rx_meta
 # uio routes: there nothing else resets a device whose process died (vfio's release path does, and
 # vfio-pci refuses the sysfs BAR mapping devstatus.py uses while it owns the device).
 [ $DRV = uio_pci_generic ] && case_run $ROUTE/signal-resets-device t_signal

@@ -186,6 +186,22 @@ impl Pool {
         }
     }
 
+    /// What a port writes on RX (DPDK sets mbuf->port; the queue is ours): input port tag and
+    /// queue, packet type 0 (unknown: our ports do not classify) and RSS hash 0 (none given).
+    /// Ignores a foreign handle.
+    #[inline]
+    pub fn set_rx_meta(&self, h: u32, port: u16, queue: u16) {
+        if let Some(p) = self.buf_ptr(h) {
+            // SAFETY: p is a buffer start, 64-byte aligned (so the u32/u64 stores are aligned), and
+            // the caller (the receiving queue) owns the buffer.
+            unsafe {
+                (p.add(META_PORT) as *mut u16).write(port);
+                (p.add(META_QUEUE) as *mut u16).write(queue);
+                (p.add(META_FLAGS) as *mut u64).write(0); // flags (packet type) and hash
+            }
+        }
+    }
+
     pub(crate) fn user_word(&self, slot: usize, off: usize) -> &AtomicU32 {
         assert!(slot < POOL_MAX_USERS && off < POOL_USER_SIZE);
         // SAFETY: slot/off bounds-checked above; the users table lies inside the region.

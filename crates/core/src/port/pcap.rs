@@ -4,7 +4,7 @@
 use super::layout::*;
 use super::{NativePort, PortBlock};
 use crate::error::{Error, Result};
-use crate::mempool::layout::{META_DATA_LEN, META_DATA_OFF, META_SIZE, META_PORT};
+use crate::mempool::layout::{META_DATA_LEN, META_DATA_OFF, META_SIZE};
 use crate::mempool::{Pool, PoolCache};
 use crate::pcap::{PcapReader, PcapWriter, TsResolution};
 use std::path::Path;
@@ -25,6 +25,7 @@ struct Tx {
 pub struct PcapPort {
     block: Arc<PortBlock>,
     pool: Arc<Pool>,
+    /// written into META_PORT of every received packet: the low 16 bits of the port's id
     port_id: u16,
     rx: Mutex<Option<Rx>>,
     tx: Mutex<Option<Tx>>,
@@ -87,7 +88,6 @@ impl NativePort for PcapPort {
                     }
                     buf[META_DATA_OFF..META_DATA_OFF + 2].copy_from_slice(&(data_off as u16).to_ne_bytes());
                     buf[META_DATA_LEN..META_DATA_LEN + 2].copy_from_slice(&(info.caplen as u16).to_ne_bytes());
-                    buf[META_PORT..META_PORT + 2].copy_from_slice(&self.port_id.to_ne_bytes());
                     bytes += info.caplen as u64;
                     n += 1;
                 }
@@ -98,6 +98,9 @@ impl NativePort for PcapPort {
                 Ok(None) => { rx.done = true; break; }
                 Err(_) => { errors += 1; rx.done = true; break; }
             }
+        }
+        for &h in &out[..n] {
+            self.pool.set_rx_meta(h, self.port_id, 0);
         }
         rx.cache.free(&out[n..got]);
         self.block.add(0, PORT_Q_IPACKETS, n as u64);

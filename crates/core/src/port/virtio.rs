@@ -27,6 +27,8 @@ pub struct VirtioPort {
     block: Arc<PortBlock>,
     /// the same pool the driver allocates from: validates handles arriving from JS
     pool: Arc<Pool>,
+    /// written into META_PORT of every received packet: the low 16 bits of the port's id
+    port_id: u16,
     bdf: String,
     route: Route,
     transport: &'static str,
@@ -51,7 +53,7 @@ fn injected(bdf: &str) -> u32 {
 
 impl VirtioPort {
     /// `transport`: None = modern when offered, else legacy; Some("modern"|"legacy") forces one.
-    pub fn open(bdf: &str, transport: Option<&str>, pool: Arc<Pool>, block: Arc<PortBlock>) -> Result<VirtioPort> {
+    pub fn open(bdf: &str, transport: Option<&str>, pool: Arc<Pool>, block: Arc<PortBlock>, port_id: u16) -> Result<VirtioPort> {
         let b: Bdf = bdf.parse()?;
         // The route decides how buffers are addressed; it also gives the "run ringway bind" error.
         let route = bind::route(b)?;
@@ -83,6 +85,7 @@ impl VirtioPort {
         Ok(VirtioPort {
             block,
             pool,
+            port_id,
             bdf: bdf.to_string(),
             route,
             transport: dev.transport_name(),
@@ -212,6 +215,9 @@ impl NativePort for VirtioPort {
             return 0;
         }
         let n = dev.rx_burst(q, out);
+        for &h in &out[..n] {
+            self.pool.set_rx_meta(h, self.port_id, q);
+        }
         self.mirror_rx(q, dev.rx_stats(q));
         if n == 0 && dev.is_dead() {
             // the driver stopped a broken device: JS sees the link down without a crossing
