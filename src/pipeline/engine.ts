@@ -116,6 +116,12 @@ export class Engine {
     this.ports.addDescriptors(d);
   }
 
+  /** The running instance of app `name` (to call its own API, e.g. a router's addRoute), if any.
+   *  Only from the engine's own thread; other threads reconfigure instead. */
+  app<A extends App = App>(name: string): A | undefined {
+    return this.apps.get(name)?.app as A | undefined;
+  }
+
   /** The configuration now running. */
   current(): Config {
     return this.config;

@@ -5,6 +5,11 @@ import type { Port } from './port.js';
 import * as L from './layout.js';
 import { META_DATA_LEN, META_DATA_OFF, META_FLAGS, META_HASH, META_PORT, META_QUEUE, META_SIZE } from '../memory/layout.js';
 
+// The paired fields the RX loop writes as one word each (checked here, so a layout change fails loudly).
+if (META_DATA_OFF % 4 !== 0 || META_DATA_LEN !== META_DATA_OFF + 2 || META_PORT % 4 !== 0 || META_QUEUE !== META_PORT + 2) {
+  throw new Error('null port: metadata layout changed; update NullBackend.rx');
+}
+
 const IPACKETS = L.PORT_Q_IPACKETS >> 3, IBYTES = L.PORT_Q_IBYTES >> 3, NOMBUF = L.PORT_Q_RX_NOMBUF >> 3;
 const OPACKETS = L.PORT_Q_OPACKETS >> 3, OBYTES = L.PORT_Q_OBYTES >> 3;
 
@@ -18,17 +23,16 @@ export class NullBackend implements Backend {
     if (q >= this.p.queues) return 0;
     const pool = this.p.pool;
     const got = pool.allocBurst(hs, n);
-    const u16 = pool.u16, u32 = pool.u32, base = pool.bufBase, stride = pool.stride, off = this.dataOff, size = this.size;
-    // metadata as a NIC would leave it: input port (low 16 bits of the port id), queue, packet
-    // type and hash 0 (none)
-    const port = this.p.id & 0xffff;
+    const u32 = pool.u32, base = pool.bufBase, stride = pool.stride, size = this.size;
+    // metadata as a NIC would leave it: data offset and length, input port (low 16 bits of the
+    // port id) and queue, packet type and hash 0 (none). The layout puts each pair of u16 fields
+    // in one aligned 32-bit word (META_DATA_OFF|LEN, META_PORT|QUEUE; little-endian: the first
+    // field is the low half), so that is four stores a packet, not six.
+    const w0 = (this.dataOff | (size << 16)) >>> 0, w1 = ((this.p.id & 0xffff) | (q << 16)) >>> 0;
     for (let k = 0; k < got; k++) {
-      const b = base + hs[k]! * stride;
-      const m = b >> 1, w = b >> 2;
-      u16[m + (META_DATA_OFF >> 1)] = off;
-      u16[m + (META_DATA_LEN >> 1)] = size;
-      u16[m + (META_PORT >> 1)] = port;
-      u16[m + (META_QUEUE >> 1)] = q;
+      const w = (base + hs[k]! * stride) >> 2;
+      u32[w + (META_DATA_OFF >> 2)] = w0;
+      u32[w + (META_PORT >> 2)] = w1;
       u32[w + (META_FLAGS >> 2)] = 0;
       u32[w + (META_HASH >> 2)] = 0;
     }
