@@ -46,7 +46,7 @@ export default async () => {
         let sink = 0;
         const pass = () => {
           for (let i = 0; i < nIps; i += 64) {
-            lpm.lookupBurst(ips.subarray(i, i + 64), out, 64);
+            lpm.lookupBurst(ips, out, 64, i);
             sink += out[0]!;
           }
         };

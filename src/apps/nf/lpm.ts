@@ -274,11 +274,11 @@ export class Lpm4 {
     return e < 0 ? e & LOW : NO_ROUTE;
   }
 
-  /** rte_lpm_lookup_bulk: out[i] = next hop of ips[i] (NO_ROUTE for none), i < n. */
-  lookupBurst(ips: Uint32Array | Int32Array, out: Int32Array, n: number): void {
+  /** rte_lpm_lookup_bulk: out[i] = next hop of ips[at + i] (NO_ROUTE for none), i < n. */
+  lookupBurst(ips: Uint32Array | Int32Array, out: Int32Array, n: number, at = 0): void {
     const top = this.trie.top, g = this.trie.groups;
     for (let i = 0; i < n; i++) {
-      const ip = ips[i]!;
+      const ip = ips[at + i]!;
       let e = top[ip >>> 8]!;
       if ((e & GROUP) !== 0) e = g[((e & LOW) << 8) | (ip & 0xff)]!;
       out[i] = e < 0 ? e & LOW : NO_ROUTE;
