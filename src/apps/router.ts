@@ -55,6 +55,7 @@ const ifaceField = f.json<RouterInterface, { optional?: boolean }>('an interface
 /** Neighbour states. */
 const N_NONE = 0, N_INCOMPLETE = 1, N_REACHABLE = 2;
 const MAX_NEIGH = 4096;
+const GROUP_BIT = 0x40000000; // nf/lpm.ts's entry layout, read inline on the fast path
 const MAX_NH = 4096;
 const BURST = 1024; // a link's capacity: the most a push can bring
 
@@ -84,6 +85,7 @@ export class Router extends App {
   private readonly ifNames: string[];
   private readonly ifMac: Uint8Array; // 6 per interface
   private readonly ifIp4: Uint32Array; // 0: none
+  private readonly ifIp4s: Int32Array; // the same, signed (fast-path compares), 0 never matches a dst we route
   private readonly ifIp6: Uint8Array; // 16 per interface, all zero: none
   private readonly ifHas6: Uint8Array;
   private readonly inIf: Int32Array; // input index -> interface
@@ -121,6 +123,7 @@ export class Router extends App {
     if (new Set(this.ifNames).size !== ifs.length) throw new ConfigError(`app '${ctx.name}' (Router): two interfaces share a name`);
     this.ifMac = new Uint8Array(6 * ifs.length);
     this.ifIp4 = new Uint32Array(ifs.length);
+    this.ifIp4s = new Int32Array(this.ifIp4.buffer);
     this.ifIp6 = new Uint8Array(16 * ifs.length);
     this.ifHas6 = new Uint8Array(ifs.length);
     ifs.forEach((i, k) => {
@@ -333,6 +336,7 @@ export class Router extends App {
     const inIf = this.inIf[input]!;
     const batch = this.batch, bn = this.batchN;
     const verify = this.config.verifyChecksum;
+    const top = this.lpm4.trie.top, nState = this.nState, outOf = this.outOf, nm = this.nMac, im = this.ifMac;
     for (let i = 0; i < n; i++) {
       const h = hs[i]!;
       const m = base + h * stride;
@@ -341,7 +345,37 @@ export class Router extends App {
       if (len < 14) { this.drop1(h, 0); continue; }
       const et = (u8[o + 12]! << 8) | u8[o + 13]!;
       let out: number;
-      if (et === ETHERTYPE_IPV4) out = this.fwd4(h, o, len, inIf, verify);
+      if (et === ETHERTYPE_IPV4 && len >= 34 && u8[o + 14] === 0x45) {
+        // The common case inline (no options, TTL > 1, a route via a resolved gateway, not for
+        // us); anything else takes fwd4, which handles every case.
+        const ip = o + 14;
+        const tot = (u8[ip + 2]! << 8) | u8[ip + 3]!, ttl = u8[ip + 8]!;
+        const dst = (u8[ip + 16]! << 24) | (u8[ip + 17]! << 16) | (u8[ip + 18]! << 8) | u8[ip + 19]!;
+        let e = top[dst >>> 8]!;
+        if ((e & GROUP_BIT) !== 0) e = this.lpm4.trie.groups[((e & 0x3fffff) << 8) | (dst & 0xff)]!;
+        const nh = e & 0x3fffff;
+        const s = this.nhNeigh[nh]!;
+        if (tot >= 20 && tot <= len - 14 && ttl > 1 && e < 0 && s >= 0 && nState[s] === N_REACHABLE && !this.mineI32(dst) && (!verify || fold(sum16(u8, ip, 20)) === 0)) {
+          const k = this.nhIf[nh]!;
+          out = outOf[k]!;
+          if (out >= 0) {
+            const ns = 6 * s, is = 6 * k;
+            u8[o] = nm[ns]!; u8[o + 1] = nm[ns + 1]!; u8[o + 2] = nm[ns + 2]!; u8[o + 3] = nm[ns + 3]!; u8[o + 4] = nm[ns + 4]!; u8[o + 5] = nm[ns + 5]!;
+            u8[o + 6] = im[is]!; u8[o + 7] = im[is + 1]!; u8[o + 8] = im[is + 2]!; u8[o + 9] = im[is + 3]!; u8[o + 10] = im[is + 4]!; u8[o + 11] = im[is + 5]!;
+            // TTL - 1, RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m') with m' = m - 0x100.
+            const w = (ttl << 8) | u8[ip + 9]!;
+            let c = (~((u8[ip + 10]! << 8) | u8[ip + 11]!) & 0xffff) + (~w & 0xffff) + (w - 0x100);
+            c = (c & 0xffff) + (c >>> 16);
+            c = ~((c & 0xffff) + (c >>> 16)) & 0xffff;
+            u8[ip + 8] = ttl - 1;
+            u8[ip + 10] = c >>> 8;
+            u8[ip + 11] = c;
+            batch[out]![bn[out]!++] = h;
+            continue;
+          }
+        }
+        out = this.fwd4(h, o, len, inIf, verify);
+      } else if (et === ETHERTYPE_IPV4) out = this.fwd4(h, o, len, inIf, verify);
       else if (et === ETHERTYPE_IPV6) out = this.fwd6(h, o, len, inIf);
       else if (et === ETHERTYPE_ARP) out = this.arp(h, o, len, inIf);
       else { this.drop1(h, 1); continue; }
@@ -386,6 +420,13 @@ export class Router extends App {
     u8[ip + 10] = c >>> 8;
     u8[ip + 11] = c;
     return out;
+  }
+
+  /** Is dst (as a signed 32-bit value) one of our IPv4 addresses? */
+  private mineI32(dst: number): boolean {
+    const a = this.ifIp4s;
+    for (let k = 0; k < a.length; k++) if (a[k] === dst) return true;
+    return false;
   }
 
   private isMine4(dst: number): boolean {
