@@ -66,6 +66,10 @@ class BvTable {
   private readonly pr: FieldTable;
   /** Interval starts of the address fields (ascending), for the binary search. */
   private readonly srcPts: Float64Array;
+  /** Row of the start of every /16 block of the address fields: the search narrows to the rows
+   *  between two neighbouring entries (usually one or two) instead of all of them. */
+  private readonly src16: Int32Array;
+  private readonly dst16: Int32Array;
   private readonly dstPts: Float64Array;
   /** Port / protocol value -> row index. */
   private readonly spRow: Int32Array;
@@ -85,6 +89,8 @@ class BvTable {
     const dp = buildRanges(ranked.map((r) => [r.dportLo, r.dportHi]), 0xffff, this.W, this.A);
     this.src = s.t; this.srcPts = s.pts;
     this.dst = d.t; this.dstPts = d.pts;
+    this.src16 = blockRows(s.pts);
+    this.dst16 = blockRows(d.pts);
     this.sp = sp.t; this.spRow = rowTable(sp.pts, 65536);
     this.dp = dp.t; this.dpRow = rowTable(dp.pts, 65536);
     // Protocol: a bit mask field; 256 values, each its own row.
@@ -100,7 +106,9 @@ class BvTable {
 
   classify(proto: number, src: number, dst: number, sport: number, dport: number): number {
     const W = this.W, A = this.A;
-    const rs = search(this.srcPts, src >>> 0), rd = search(this.dstPts, dst >>> 0);
+    const sv = src >>> 0, dv = dst >>> 0;
+    const rs = searchIn(this.srcPts, sv, this.src16[sv >>> 16]!, this.src16[(sv >>> 16) + 1]!);
+    const rd = searchIn(this.dstPts, dv, this.dst16[dv >>> 16]!, this.dst16[(dv >>> 16) + 1]!);
     const rsp = this.spRow[sport & 0xffff]!, rdp = this.dpRow[dport & 0xffff]!, rp = this.prRow[proto & 0xff]!;
     const sb = this.src.bits, db = this.dst.bits, spb = this.sp.bits, dpb = this.dp.bits, pb = this.pr.bits;
     const sa = this.src.agg, da = this.dst.agg, spa = this.sp.agg, dpa = this.dp.agg, pa = this.pr.agg;
@@ -219,6 +227,29 @@ function buildRanges(ranges: Array<[number, number]>, max: number, W: number, A:
 }
 
 /** Index of the last point <= v (points ascending, points[0] = 0). */
+/** rows[t] = the row holding address t * 65536, for t = 0..65536 (the last = the last row). */
+function blockRows(pts: Float64Array): Int32Array {
+  const rows = new Int32Array(65537);
+  let r = 0;
+  for (let t = 0; t < 65536; t++) {
+    const v = t * 65536;
+    while (r + 1 < pts.length && pts[r + 1]! <= v) r++;
+    rows[t] = r;
+  }
+  rows[65536] = pts.length - 1;
+  return rows;
+}
+
+/** search() within rows lo..hi (the answer is known to lie there). */
+function searchIn(pts: Float64Array, v: number, lo: number, hi: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (pts[mid]! <= v) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
 function search(pts: Float64Array, v: number): number {
   let lo = 0, hi = pts.length - 1;
   while (lo < hi) {
