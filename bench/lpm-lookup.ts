@@ -63,6 +63,7 @@ export default async () => {
       theirs: async () => {
         const run = spawnSync('dpdk-test-fib', ['--no-pci', '--no-huge', '-m', '1024', '-l', '1', `--file-prefix=ringway-fib-${process.pid}`, '--log-level=lib.eal:debug', '--',
           '-f', join(dir, 'routes'), '-t', join(dir, 'ips'), '-c', '-g', '131072'], { encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+        rmSync(`/var/run/dpdk/ringway-fib-${process.pid}`, { recursive: true, force: true }); // its runtime dir
         const o = `${run.stdout}\n${run.stderr}`; // the EAL logs (TSC frequency) go to stderr
         if (run.status !== 0) throw new Error(`dpdk-test-fib exited with ${run.status}: ${o.slice(-1500)}`);
         const tsc = /TSC frequency is ~(\d+) KHz/.exec(o), lpmc = /AVG LPM lookup ([\d.]+)/.exec(o), fibc = /AVG FIB lookup ([\d.]+)/.exec(o);

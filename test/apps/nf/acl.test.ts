@@ -56,7 +56,10 @@ test('AclClassifier decisions equal dpdk-test-acl on 10,000 rules and 100,000 pa
     // Read back from the file: the same text drives both sides.
     const parsed = parseRules(readFileSync(join(dir, 'rules'), 'utf8'));
     const acl = new AclClassifier(parsed);
-    const out = execFileSync('dpdk-test-acl', ['--no-pci', '--no-huge', '-m', '2048', '--log-level=lib.eal:error', '-l', '0', '--',
+    // Its own runtime directory (not the shared default 'rte'), removed afterwards.
+    const prefix = `ringway-acl-test-${process.pid}`;
+    t.after(() => rmSync(`/var/run/dpdk/${prefix}`, { recursive: true, force: true }));
+    const out = execFileSync('dpdk-test-acl', ['--no-pci', '--no-huge', '-m', '2048', '--log-level=lib.eal:error', '-l', '0', `--file-prefix=${prefix}`, '--',
       `--rulesf=${join(dir, 'rules')}`, `--tracef=${join(dir, 'trace')}`, '--rulenum=10000', '--tracenum=100000', '--verbose=2', '--iter=1', '--alg=scalar'],
       { encoding: 'utf8', maxBuffer: 1 << 28, stdio: ['ignore', 'pipe', 'pipe'] });
     const theirs = new Int32Array(trace.length).fill(-2);
