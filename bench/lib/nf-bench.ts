@@ -19,9 +19,9 @@ export function flowsPcap(path: string, dst: (i: number) => string = (i) => `198
 
 /**
  * Runs rx (pcap loop) -> app -> two null ports (outputs `outs`) for warmup + seconds on this
- * thread; returns Mpps leaving the app over the measured seconds.
+ * thread; returns Mpps leaving the app (or entering it: count 'in') over the measured seconds.
  */
-export function measureOurs(pcap: string, cls: AppClass, config: unknown, outs: string[], seconds: number, warmupS = 1): number {
+export function measureOurs(pcap: string, cls: AppClass, config: unknown, outs: string[], seconds: number, warmupS = 1, count: 'in' | 'out' = 'out'): number {
   const pool = Pool.create({ buffers: 8192, hugepages: 'never' });
   const eng = new Engine({ pool });
   try {
@@ -33,11 +33,11 @@ export function measureOurs(pcap: string, cls: AppClass, config: unknown, outs: 
     outs.forEach((o, k) => c.link(`dut.${o} -> tx${k}.in`));
     eng.configure(c);
     eng.run({ durationMs: warmupS * 1000 });
-    const out0 = eng.stats().apps['dut']!.out;
+    const out0 = eng.stats().apps['dut']![count];
     const t0 = performance.now();
     eng.run({ durationMs: seconds * 1000 });
     const t1 = performance.now();
-    const out1 = eng.stats().apps['dut']!.out;
+    const out1 = eng.stats().apps['dut']![count];
     return (out1 - out0) / ((t1 - t0) / 1000) / 1e6;
   } finally {
     eng.stop();
