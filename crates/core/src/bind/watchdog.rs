@@ -99,11 +99,14 @@ unsafe fn child(rfd: RawFd, cmd: (RawFd, u64), status: RawReg, port_fd: RawFd) -
     for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT, libc::SIGPIPE, libc::SIGUSR1, libc::SIGUSR2] {
         libc::signal(s, libc::SIG_IGN);
     }
-    for fd in 0..4096 {
+    let top = 4096.max(rfd.max(cmd.0).max(port_fd) + 1);
+    for fd in 0..top {
         if fd != rfd && fd != cmd.0 && fd != port_fd {
             libc::close(fd);
         }
     }
+    // and everything above (Linux >= 5.9; on older kernels the call fails and those stay open)
+    libc::syscall(libc::SYS_close_range, top as libc::c_uint, libc::c_uint::MAX, 0 as libc::c_uint);
     let mut b = 0u8;
     let n = loop {
         let n = libc::read(rfd, &mut b as *mut u8 as *mut libc::c_void, 1);
