@@ -27,6 +27,11 @@ export interface FwdOptions {
   txFirst?: number;
   /** Called once every worker is attached and forwarding. */
   onReady?: () => void;
+  /** Called once every worker is attached, with what an observer reads (src/metrics: the ports,
+   *  the pool and the per-queue counters, [forwarded, dropped, idle] * queues). */
+  onStart?: (ctx: { pool: Pool; ports: Port[]; ctr: Float64Array; queues: number }) => void;
+  /** Called after the workers stopped, before the ports close (an observer's last read). */
+  onStop?: () => void;
   /** Called once a second with Mpps per queue. */
   onSecond?: (mppsPerQueue: number[], second: number) => void;
 }
@@ -93,6 +98,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     }
     await Promise.all(ready);
     if (o._testKillQueueAfterMs !== undefined) setTimeout(() => void workers[0]?.terminate(), o._testKillQueueAfterMs);
+    o.onStart?.({ pool, ports: [a, b], ctr, queues });
     o.onReady?.();
     const t0 = performance.now();
     const samples: number[] = [];
@@ -118,6 +124,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
       clearInterval(tick);
       Atomics.store(stop, 0, 1);
       await Promise.all(done);
+      o.onStop?.();
     }
     for (const d of dead) if (slots[d.q] !== undefined) pool.reclaimUser(slots[d.q]!);
     if (dead.length) {

@@ -1,0 +1,65 @@
+// Observability for a running datapath: a /metrics endpoint (prom-client) and a control socket
+// (top, stats, capture), both reading the shared counters of what is registered.
+//
+//   const m = await Metrics.start({ listen: '127.0.0.1:9091', control: 'fwd' });
+//   m.sources.registerPort('a', port); m.sources.registerPool('fwd', pool);
+//   m.sources.registerPipeline('p0', () => ({ counters, slots, worker: 'w0', restarts }));
+import type client from 'prom-client';
+import { Sources } from './sources.js';
+import { createRegistry, type RegistryOptions } from './registry.js';
+import { MetricsServer } from './server.js';
+import { ControlServer } from './control.js';
+import type { Pool } from '../memory/pool.js';
+import type { Port } from '../port/port.js';
+
+export { Sources, type Snapshot, type PipelineSource } from './sources.js';
+export { createRegistry, servedNames, DEFS, HISTOGRAM_NAME } from './registry.js';
+export { MetricsServer, parseAddress } from './server.js';
+export { ControlServer, controlDir, socketPath, findSocket, connectControl } from './control.js';
+export { Mirror } from './mirror.js';
+
+export interface MetricsOptions extends RegistryOptions {
+  /** HTTP address for /metrics (HOST:PORT); absent: no HTTP endpoint. */
+  listen?: string;
+  /** Control socket name (in controlDir()) or absent for none. */
+  control?: string;
+  /** Called when a stale control socket from a dead process was replaced. */
+  onStale?: (path: string) => void;
+}
+
+export class Metrics {
+  private constructor(
+    readonly sources: Sources,
+    readonly registry: client.Registry,
+    readonly http: MetricsServer | undefined,
+    readonly control: ControlServer | undefined,
+  ) {}
+
+  static async start(o: MetricsOptions = {}): Promise<Metrics> {
+    const sources = new Sources();
+    const registry = createRegistry(sources, o);
+    const http = o.listen !== undefined ? await MetricsServer.start(registry, o.listen) : undefined;
+    let control: ControlServer | undefined;
+    try {
+      if (o.control !== undefined) {
+        control = await ControlServer.start(sources, { name: o.control, ...(o.onStale ? { onStale: o.onStale } : {}) });
+      }
+    } catch (e) {
+      await http?.close();
+      throw e;
+    }
+    return new Metrics(sources, registry, http, control);
+  }
+
+  /** Registers what runForwarder hands its onStart hook (ports named a and b, as in its output). */
+  watchForwarder(ctx: { pool: Pool; ports: Port[]; ctr: Float64Array; queues: number }, name = 'fwd'): void {
+    ctx.ports.forEach((p, i) => this.sources.registerPort('ab'[i] ?? `p${i}`, p));
+    this.sources.registerPool(name, ctx.pool);
+    this.sources.registerForwarder(name, ctx.ctr, ctx.queues);
+  }
+
+  async close(): Promise<void> {
+    await this.control?.close();
+    await this.http?.close();
+  }
+}
