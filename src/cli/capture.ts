@@ -87,10 +87,11 @@ export async function captureCommand(argv: string[]): Promise<number> {
             o = buf.length;
             break;
           }
-          if (buf.length - o < FRAME_HEADER + cap) break;
+          const rec = (FRAME_HEADER + cap + 7) & ~7;
+          if (buf.length - o < rec) break;
           // Records after the count, already in flight, are not written (-c is exact).
           if (out.packets < count) out.write(buf.readDoubleLE(o + 8), buf.subarray(o + FRAME_HEADER, o + FRAME_HEADER + cap), buf.readUInt32LE(o + 4));
-          o += FRAME_HEADER + cap;
+          o += rec;
           if (out.packets >= count) stop();
         }
         buf = buf.subarray(o);

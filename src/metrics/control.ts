@@ -60,8 +60,8 @@ function probe(p: string): Promise<boolean> {
 }
 
 export const FRAME_END = 0xffffffff;
-/** A capture frame: u32 caplen (FRAME_END ends the stream), u32 origlen, f64 time in ms since
- *  the epoch, caplen bytes; little-endian. */
+/** A capture frame, as the mirror area holds it: u32 caplen (FRAME_END ends the stream), u32
+ *  origlen, f64 time in ms since the epoch, caplen bytes padded to a multiple of 8; little-endian. */
 export const FRAME_HEADER = 16;
 
 export interface ControlServerOptions {
@@ -162,23 +162,16 @@ export class ControlServer {
     let n = 0;
     const drain = () => {
       if (paused || !e.port.isOpen) return;
-      e.mirror.drain(4096, (r) => {
-        const h = Buffer.allocUnsafe(FRAME_HEADER);
-        h.writeUInt32LE(r.data.length, 0);
-        h.writeUInt32LE(r.origLen, 4);
-        h.writeDoubleLE(r.time, 8);
-        c.write(h);
-        n++;
-        // The socket is slow: stop taking records; the area fills and the datapath skips copies.
-        if (!c.write(r.data)) {
-          paused = true;
-          c.once('drain', () => { paused = false; });
-          return false;
-        }
-        return true;
-      });
+      const buf = e.mirror.drainRaw();
+      if (!buf) return;
+      for (let o = 0; o < buf.length; o += (FRAME_HEADER + buf.readUInt32LE(o) + 7) & ~7) n++;
+      // A slow client: stop taking records; the area fills and the datapath skips copies.
+      if (!c.write(buf)) {
+        paused = true;
+        c.once('drain', () => { paused = false; });
+      }
     };
-    const timer = setInterval(drain, 2);
+    const timer = setInterval(drain, 5); // 256 KiB area: 5 ms of 64-byte frames at ~3 Mpps
     let stopped = false;
     return {
       stop: () => {

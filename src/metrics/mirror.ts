@@ -23,6 +23,10 @@ export function mirrorBurst(p: Port, hs: Uint32Array, n: number): void {
   const pool = p.pool, src = pool.u8, dst = mirrorU8(p), f64 = p.f64;
   const time = performance.timeOrigin + performance.now(); // one clock read per burst
   let head = u32[hi]!;
+  if (L.PORT_MIRROR_BYTES - ((head - tail) >>> 0) < L.PORT_MIRROR_REC + 64) {
+    u32[di] = u32[di]! + n; // full (the usual state when the consumer is slower): skip the burst at once
+    return;
+  }
   for (let k = 0; k < n; k++) {
     const h = hs[k]!;
     const len = pool.dataLen(h), off = pool.dataOffset(h);
@@ -99,6 +103,38 @@ export class Mirror {
   /** Total packets not copied over the port's life (for the metrics endpoint). */
   droppedTotal(): number {
     return Atomics.load(this.port.u32, (this.a + L.PORT_MIRROR_DROPPED) >> 2);
+  }
+
+  /** Takes every record now in the area as one Buffer of records in the area's own format
+   *  (u32 caplen, u32 origlen, f64 time, bytes padded to 8: the capture wire format), or
+   *  undefined when there is none. One copy per contiguous run, no per-packet work but a header read. */
+  drainRaw(maxBytes = 1 << 20): Buffer | undefined {
+    const u32 = this.port.u32, u8 = mirrorU8(this.port), a = this.a, d = a + L.PORT_MIRROR_DATA;
+    const ti = (a + L.PORT_MIRROR_TAIL) >> 2;
+    const head = Atomics.load(u32, (a + L.PORT_MIRROR_HEAD) >> 2); // acquire
+    let tail = u32[ti]!;
+    if (tail === head) return undefined;
+    const runs: Uint8Array[] = [];
+    let runStart = tail & MASK, runLen = 0, total = 0;
+    while (tail !== head && total < maxBytes) {
+      const pos = tail & MASK;
+      const cap = u32[(d + pos) >> 2]!;
+      if (cap === WRAP) {
+        if (runLen) runs.push(u8.subarray(d + runStart, d + runStart + runLen));
+        tail = (tail + (L.PORT_MIRROR_BYTES - pos)) >>> 0;
+        runStart = 0;
+        runLen = 0;
+        continue;
+      }
+      const rec = (L.PORT_MIRROR_REC + cap + 7) & ~7;
+      runLen += rec;
+      total += rec;
+      tail = (tail + rec) >>> 0;
+    }
+    if (runLen) runs.push(u8.subarray(d + runStart, d + runStart + runLen));
+    const out = Buffer.concat(runs, total); // the copy: the area is handed back below
+    Atomics.store(u32, ti, tail); // release
+    return out;
   }
 
   /** Takes up to max records out of the area (copies; the area is freed for the producer). */
