@@ -103,3 +103,33 @@ test('metrics addresses: HOST:PORT, :PORT, PORT; anything else names the fix', (
   assert.throws(() => parseAddress('localhost'), /metrics address 'localhost': use HOST:PORT such as 127.0.0.1:9091/);
   assert.throws(() => parseAddress('1.2.3.4:99999'), /use HOST:PORT/);
 });
+
+test('ring occupancy: packets waiting in a ring port\'s RX ring are a gauge', async () => {
+  const { Pool, PoolView } = await import('../../src/memory/pool.js');
+  const { Port } = await import('../../src/port/port.js');
+  const { Sources, createRegistry } = await import('../../src/metrics/index.js');
+  const { parseProm } = await import('./promtext.js');
+  const pool = Pool.create({ name: 'occ', buffers: 256 });
+  const a = Port.open('ring:occ-t', { pool });
+  const b = Port.open('ring:occ-t', { pool });
+  try {
+    const hs = new Uint32Array(10);
+    assert.equal(a.pool.allocBurst(hs, 10), 10);
+    for (const h of hs) { a.pool.reset(h); a.pool.setDataLen(h, 60); }
+    assert.equal(a.txBurst(0, hs, 10), 10);
+    const src = new Sources();
+    src.registerPort('b', b);
+    src.registerPool('occ', pool);
+    const s = parseProm(await createRegistry(src, { processMetrics: false }).metrics());
+    assert.equal(value(s, 'ringway_port_rx_ring_packets', { port: 'b', queue: '0' }), 10);
+    assert.equal(value(s, 'ringway_pool_buffers', { pool: 'occ', state: 'in_use' }) >= 10, true, 'the 10 in the ring are in use');
+    const got = b.rxBurst(0, hs, 10);
+    assert.equal(got, 10);
+    b.pool.freeBurst(hs, got);
+  } finally {
+    a.close();
+    b.close();
+    PoolView.closeThreadViews();
+    pool.close();
+  }
+});
