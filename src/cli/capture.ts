@@ -35,6 +35,7 @@ export async function captureCommand(argv: string[]): Promise<number> {
 
   const c = await connectControl(findSocket(values));
   // The acceptance line comes as JSON; the binary stream starts right after it.
+  let rest: Buffer = Buffer.alloc(0); // frames that arrived in the same chunk as the ack
   const ack = await new Promise<{ ok: boolean; error?: string; queue: number; spec: string }>((res, rej) => {
     let buf: Buffer = Buffer.alloc(0);
     const onData = (d: Buffer) => {
@@ -42,11 +43,9 @@ export async function captureCommand(argv: string[]): Promise<number> {
       const i = buf.indexOf(10);
       if (i < 0) return;
       c.off('data', onData);
-      const rest = buf.subarray(i + 1);
+      rest = buf.subarray(i + 1);
       try {
-        const r = JSON.parse(buf.subarray(0, i).toString('utf8'));
-        res(r);
-        if (rest.length) process.nextTick(() => c.emit('data', rest));
+        res(JSON.parse(buf.subarray(0, i).toString('utf8')));
       } catch (e) {
         rej(e);
       }
@@ -61,7 +60,6 @@ export async function captureCommand(argv: string[]): Promise<number> {
   const out = new PcapngWriter(values.write, `ringway ${values.port} queue ${queue} rx`, snaplen);
   process.stderr.write(`capturing port ${values.port} (${ack.spec}) queue ${queue} rx to ${values.write}` +
     `${count < Infinity ? `, ${count} packets` : ''}${seconds < Infinity ? `, ${seconds} s` : ''}${count === Infinity && seconds === Infinity ? ', Ctrl-C to stop' : ''}\n`);
-  let buf: Buffer = Buffer.alloc(0);
   let stopping = false;
   let trailer = '';
   let ended = false;
@@ -73,7 +71,8 @@ export async function captureCommand(argv: string[]): Promise<number> {
     };
     const timer = seconds < Infinity ? setTimeout(stop, seconds * 1000) : undefined;
     process.once('SIGINT', stop);
-    c.on('data', (d: Buffer) => {
+    let buf: Buffer = Buffer.alloc(0);
+    const onData = (d: Buffer) => {
       if (ended) {
         trailer += d.toString('utf8');
       } else {
@@ -103,7 +102,9 @@ export async function captureCommand(argv: string[]): Promise<number> {
         const t = JSON.parse(trailer.slice(0, nl)) as { captured: number; dropped: number };
         res(t);
       }
-    });
+    };
+    c.on('data', onData);
+    if (rest.length) onData(rest);
     c.once('close', () => {
       if (!ended) rej(invalid('the datapath closed the control connection during the capture (it stopped); the file has what arrived'));
     });

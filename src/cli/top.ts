@@ -32,7 +32,7 @@ export async function topCommand(argv: string[]): Promise<number> {
     for (let i = 0; i < count && !stop; i++) {
       await new Promise((r) => setTimeout(r, interval * 1000));
       const cur = (await cl.request<{ snapshot: Snapshot }>({ cmd: 'stats' })).snapshot;
-      const head = `ringway top: pid ${cur.pid}, ${path}, ${new Date(cur.time).toISOString().slice(11, 19)} UTC, over ${((cur.time - prev.time) / 1000).toFixed(2)} s`;
+      const head = `ringway top: pid ${cur.pid}, ${path}, ${new Date(cur.time).toISOString().slice(11, 23)} UTC, over ${((cur.time - prev.time) / 1000).toFixed(2)} s`;
       const text = formatRates(rates(prev, cur), head);
       process.stdout.write(tty ? `\x1b[H\x1b[2J${text}\n` : `${text}\n\n`);
       prev = cur;

@@ -71,12 +71,17 @@ test('ringway top and stats --json attach to a running ringway fwd: top\'s rates
     assert.equal(s.pid, f.child.pid, 'the snapshot is the forwarder\'s');
     assert.deepEqual(s.ports.map((p) => p.name), ['a', 'b']);
     assert.equal(s.ports[0]!.queues.length, 2);
-    const t0 = Date.now();
-    const top = await ringway(['top', '--name', name, '--count', '4']);
-    const t1 = Date.now();
+    const top = await ringway(['top', '--name', name, '--count', '5']);
     assert.equal(top.status, 0, top.stderr);
     const screens = top.stdout.trim().split('\n\n');
-    assert.equal(screens.length, 4, `4 refreshes:\n${top.stdout}`);
+    assert.equal(screens.length, 5, `5 refreshes:\n${top.stdout}`);
+    // the window top measured over, on the datapath's clock: "HH:MM:SS.mmm UTC, over S s"
+    const stamp = (sc: string): { end: number; over: number } => {
+      const m = /(\d\d:\d\d:\d\d\.\d{3}) UTC, over ([\d.]+) s/.exec(sc);
+      assert.ok(m, `header in:\n${sc}`);
+      return { end: Date.parse(`${new Date().toISOString().slice(0, 10)}T${m[1]}Z`), over: Number(m[2]) * 1000 };
+    };
+    const winStart = stamp(screens[0]!).end - stamp(screens[0]!).over, winEnd = stamp(screens[4]!).end;
     // top: per queue, a's rx + b's rx is what the forwarder moved on that queue
     const topRate = [0, 1].map((q) => {
       const per = screens.map((sc) => ['a', 'b'].reduce((sum, p) => {
@@ -88,8 +93,9 @@ test('ringway top and stats --json attach to a running ringway fwd: top\'s rates
       return per.reduce((x, y) => x + y, 0) / per.length;
     });
     assert.match(screens[0]!, /^pool fwd: \d+\/\d+ buffers in use/m);
-    // the forwarder's own per-second lines printed while top ran ("[  3 s] 40.1 Mpps  (q0 20.0  q1 20.1)")
-    const own = f.lines.filter(([t, l]) => t > t0 + 1000 && t <= t1 + 200 && l.startsWith('['));
+    // the forwarder's own per-second lines whose second lies inside top's window
+    // ("[  3 s] 40.1 Mpps  (q0 20.0  q1 20.1)", printed at the end of its second)
+    const own = f.lines.filter(([t, l]) => l.startsWith('[') && t - 1000 >= winStart - 150 && t <= winEnd + 150);
     assert.ok(own.length >= 2, `forwarder lines during top: ${own.length}`);
     for (const q of [0, 1]) {
       const vals = own.map(([, l]) => Number(new RegExp(`q${q} ([\\d.]+)`).exec(l)![1]));
