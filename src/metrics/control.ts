@@ -160,24 +160,33 @@ export class ControlServer {
     send({ ok: true, port: req.port, queue: q, snaplen, spec: e.port.desc.spec });
     let paused = false;
     let n = 0;
-    const drain = () => {
-      if (paused || !e.port.isOpen) return;
+    // Drained every 5 ms while records come (256 KiB holds ~5 ms of 64-byte frames at ~3 Mpps),
+    // backing off to 50 ms while none do, so an idle capture wakes the main thread rarely.
+    let idle = 0;
+    const drain = (): boolean => {
+      if (paused || !e.port.isOpen) return false;
       const buf = e.mirror.drainRaw();
-      if (!buf) return;
+      if (!buf) return false;
       for (let o = 0; o < buf.length; o += (FRAME_HEADER + buf.readUInt32LE(o) + 7) & ~7) n++;
       // A slow client: stop taking records; the area fills and the datapath skips copies.
       if (!c.write(buf)) {
         paused = true;
         c.once('drain', () => { paused = false; });
       }
+      return true;
     };
-    const timer = setInterval(drain, 5); // 256 KiB area: 5 ms of 64-byte frames at ~3 Mpps
+    let timer: NodeJS.Timeout;
+    const tick = () => {
+      idle = drain() ? 0 : idle + 1;
+      timer = setTimeout(tick, idle > 10 ? 50 : 5);
+    };
+    timer = setTimeout(tick, 5);
     let stopped = false;
     return {
       stop: () => {
         if (stopped) return;
         stopped = true;
-        clearInterval(timer);
+        clearTimeout(timer);
         const dropped = e.port.isOpen ? e.mirror.dropped() : 0;
         if (e.port.isOpen) e.mirror.disarm();
         if (c.writable) {
