@@ -23,7 +23,7 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-interface PromResult { metric: Record<string, string>; value: [number, string] }
+interface PromResult { metric: Record<string, string>; value: [number, string]; values?: Array<[number, string]> }
 
 async function query(api: string, q: string, time?: number): Promise<PromResult[]> {
   const u = new URL(`${api}/api/v1/query`);
@@ -78,20 +78,25 @@ test('a real Prometheus scrapes /metrics every second: per-queue rate within 10%
       onStop: () => { stopAt = Date.now(); m.sources.freeze(); },
     });
     await sleep(2500); // two more scrapes of the frozen final values
-    // rate over the 5 s before the last second of forwarding, from Prometheus and from our samples
-    const end = own[own.length - 1]![0], start = end - 5000;
+    // Prometheus' rate over the 5 s before the last second of forwarding, and the forwarder's own
+    // rate over the same span: the span its samples in that window cover (rate() is their
+    // increase over their time span, extrapolated), on our counter read once a second.
+    const end = own[own.length - 1]![0];
     const at = (ts: number): number => { // our counter at ts, linear between the samples around it
       const i = own.findIndex(([x]) => x >= ts);
       if (i <= 0) return own[Math.max(i, 0)]![1];
       const [x0, v0] = own[i - 1]!, [x1, v1] = own[i]!;
       return v0 + ((v1 - v0) * (ts - x0)) / (x1 - x0);
     };
-    const ours = (at(end) - at(start)) / 5;
+    const raw = (await query(api, 'ringway_fwd_packets_total{queue="0"}[5s]', end))[0]!.values!;
+    assert.ok(raw.length >= 3, `Prometheus scraped ${raw.length} times in the 5 s window`);
+    const t0s = raw[0]![0] * 1000, t1s = raw[raw.length - 1]![0] * 1000;
+    const ours = (at(t1s) - at(t0s)) / ((t1s - t0s) / 1000);
     const res = await query(api, 'rate(ringway_fwd_packets_total{queue="0"}[5s])', end);
     assert.equal(res.length, 1, `one series for queue 0: ${JSON.stringify(res)}`);
     const theirs = Number(res[0]!.value[1]);
     console.log(`# queue 0: Prometheus rate ${(theirs / 1e6).toFixed(2)} Mpps, forwarder ${(ours / 1e6).toFixed(2)} Mpps ` +
-      `(ratio ${(theirs / ours).toFixed(3)}; forwarding stopped ${(stopAt - end) / 1000} s after the window)`);
+      `(ratio ${(theirs / ours).toFixed(3)}; ${raw.length} scrapes over ${((t1s - t0s) / 1000).toFixed(2)} s; forwarding stopped ${(stopAt - end) / 1000} s after the window)`);
     assert.ok(Math.abs(theirs / ours - 1) <= 0.10, `Prometheus rate ${theirs} vs forwarder's ${ours}: more than 10% apart`);
     // a per-queue port rate too, queue 1 (port a's RX is half of what queue 1 forwards)
     const rx1 = Number((await query(api, 'rate(ringway_port_rx_packets_total{port="a",queue="1"}[5s])', end))[0]!.value[1]);
