@@ -108,6 +108,29 @@ test('ringway top and stats --json attach to a running ringway fwd: top\'s rates
   }
 });
 
+test('ringway top on a terminal (tmux) redraws one screen in place each second', { timeout: 60_000 }, async (t) => {
+  if (!requireTool(t, 'tmux', 'apt-get install -y tmux')) return;
+  const name = `t-tty-${process.pid}`;
+  const session = `ringway-top-${process.pid}`;
+  const f = await startFwd(['--control', name, '--duration', '20']);
+  try {
+    execFileSync('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', `${process.execPath} ${CLI} top --name ${name}`]);
+    await new Promise((r) => setTimeout(r, 3500));
+    const screen = execFileSync('tmux', ['capture-pane', '-p', '-t', session], { encoding: 'utf8' });
+    assert.equal(screen.match(/ringway top: pid/g)?.length, 1, `one screen, redrawn in place:\n${screen}`);
+    const row = /^a\s+0\s+([\d.]+)\s+([\d.]+)/m.exec(screen);
+    assert.ok(row && Number(row[1]) > 0, `port a queue 0 has a rate:\n${screen}`);
+    assert.match(screen, /^pool fwd: \d+\/\d+ buffers in use/m);
+  } finally {
+    try {
+      execFileSync('tmux', ['kill-session', '-t', session], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+    await stop(f);
+  }
+});
+
 /** 50 distinct frames (sequence number in bytes 14..15), 60..1000 bytes. */
 function frames(): Uint8Array[] {
   return Array.from({ length: 50 }, (_, i) => {
