@@ -18,7 +18,7 @@ export async function fwdCommand(argv: string[]): Promise<number> {
       buffers: { type: 'string' },
       'tx-first': { type: 'string' },
       metrics: { type: 'string' },
-      control: { type: 'string', default: 'ringway' },
+      control: { type: 'string' },
       'no-control': { type: 'boolean', default: false },
     },
     strict: true,
@@ -34,7 +34,8 @@ export async function fwdCommand(argv: string[]): Promise<number> {
   // taken address fails here, with its name, and nothing else has started.
   const metrics = await Metrics.start({
     ...(values.metrics !== undefined ? { listen: values.metrics } : {}),
-    ...(values['no-control'] ? {} : { control: values.control! }),
+    // the default name steps aside for a datapath already running under it (ringway-PID)
+    ...(values['no-control'] ? {} : { control: values.control ?? 'ringway', controlFallback: values.control === undefined }),
     onStale: (p) => console.log(`control: replaced a stale socket ${p} (its datapath had exited)`),
   });
   if (metrics.http) console.log(`metrics: ${metrics.http.url}`);

@@ -17,7 +17,7 @@ commands:
              --a SPEC --b SPEC --queues N --mode io|macswap --burst N --duration SECONDS
              --tx-first N (send N frames on each port first, like testpmd --tx-first)
              --metrics HOST:PORT (serve Prometheus /metrics; default off)
-             --control NAME (control socket name, default ringway) | --no-control
+             --control NAME (control socket name; default ringway, or ringway-PID if taken) | --no-control
              port specs: null:size=64  ring:NAME  pcap:rx=in.pcap,tx=out.pcap,loop=1
                          virtio:0000:00:10.0[,transport=legacy]
   devices    PCI network devices: driver, IOMMU group, usable by ringway and how  [--json]

@@ -25,6 +25,9 @@ export interface MetricsOptions extends RegistryOptions {
   control?: string;
   /** Called when a stale control socket from a dead process was replaced. */
   onStale?: (path: string) => void;
+  /** When `control` is taken by another running datapath, use `control-PID` instead of failing
+   *  (for a default name; a name the user chose should fail clearly). */
+  controlFallback?: boolean;
 }
 
 export class Metrics {
@@ -42,7 +45,13 @@ export class Metrics {
     let control: ControlServer | undefined;
     try {
       if (o.control !== undefined) {
-        control = await ControlServer.start(sources, { name: o.control, ...(o.onStale ? { onStale: o.onStale } : {}) });
+        const opts = o.onStale ? { onStale: o.onStale } : {};
+        try {
+          control = await ControlServer.start(sources, { name: o.control, ...opts });
+        } catch (e) {
+          if (!o.controlFallback || !/in use by another running datapath/.test((e as Error).message)) throw e;
+          control = await ControlServer.start(sources, { name: `${o.control}-${process.pid}`, ...opts });
+        }
       }
     } catch (e) {
       await http?.close();

@@ -213,6 +213,16 @@ test('bad input: a capture of a missing port, a stale control socket, a taken me
     const second = await ringway(['fwd', '--control', `${name}-2`, '--metrics', `127.0.0.1:${port}`, '--duration', '1']);
     assert.equal(second.status, 1);
     assert.match(second.stderr, new RegExp(`metrics address 127.0.0.1:${port} is already in use .*choose a free one with --metrics HOST:PORT`));
+    // the default name steps aside instead: a second `ringway fwd` without --control runs
+    const dflt = await startFwd(['--duration', '30']);
+    const dflt2 = await startFwd(['--duration', '30']);
+    try {
+      assert.ok(dflt.lines.some(([, l]) => /^control: \S+\/ringway\.sock /.test(l)), dflt.lines.map((l) => l[1]).join('\n'));
+      assert.ok(dflt2.lines.some(([, l]) => new RegExp(`^control: \\S+/ringway-${dflt2.child.pid}\\.sock `).test(l)), dflt2.lines.map((l) => l[1]).join('\n'));
+    } finally {
+      await stop(dflt2);
+      await stop(dflt);
+    }
     const third = await ringway(['fwd', '--control', name, '--duration', '1']);
     assert.equal(third.status, 1);
     assert.match(third.stderr, /control socket .* is in use by another running datapath; give this one another name with --control NAME/);
