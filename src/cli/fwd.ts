@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { runForwarder } from '../fwd/forwarder.js';
 import { invalid } from '../errors.js';
 import type { FwdMode } from '../fwd/forwarder.js';
+import { Metrics } from '../metrics/index.js';
 
 export async function fwdCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -16,6 +17,9 @@ export async function fwdCommand(argv: string[]): Promise<number> {
       duration: { type: 'string' },
       buffers: { type: 'string' },
       'tx-first': { type: 'string' },
+      metrics: { type: 'string' },
+      control: { type: 'string' },
+      'no-control': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -25,6 +29,17 @@ export async function fwdCommand(argv: string[]): Promise<number> {
     if (!Number.isFinite(n) || n <= 0) throw invalid(`--${name} '${v}' must be a positive number`);
     return n;
   };
+  // Observability (src/metrics): /metrics over HTTP when asked, the control socket for
+  // `ringway top/stats/capture` unless --no-control. Both start before the ports open, so a
+  // taken address fails here, with its name, and nothing else has started.
+  const metrics = await Metrics.start({
+    ...(values.metrics !== undefined ? { listen: values.metrics } : {}),
+    // the default name steps aside for a datapath already running under it (ringway-PID)
+    ...(values['no-control'] ? {} : { control: values.control ?? 'ringway', controlFallback: values.control === undefined }),
+    onStale: (p) => console.log(`control: replaced a stale socket ${p} (its datapath had exited)`),
+  });
+  if (metrics.http) console.log(`metrics: ${metrics.http.url}`);
+  if (metrics.control) console.log(`control: ${metrics.control.path} (ringway top / stats / capture)`);
   const ac = new AbortController();
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
@@ -42,6 +57,8 @@ export async function fwdCommand(argv: string[]): Promise<number> {
     ...(values.buffers !== undefined ? { buffers: num('buffers', values.buffers)! } : {}),
     ...(values['tx-first'] !== undefined ? { txFirst: num('tx-first', values['tx-first'])! } : {}),
     signal: ac.signal,
+    onStart: (ctx) => metrics.watchForwarder(ctx),
+    onStop: () => metrics.sources.freeze(),
     // a line scripts can wait for: ports open, workers attached
     onReady: () => console.log('forwarding: ready'),
     onSecond: (mpps, s) => {
@@ -51,6 +68,7 @@ export async function fwdCommand(argv: string[]): Promise<number> {
   });
   process.off('SIGINT', onSig);
   process.off('SIGTERM', onSig);
+  await metrics.close();
   console.log(`total: ${r.forwarded} packets forwarded, ${r.dropped} dropped in ${r.seconds.toFixed(2)} s ` +
     `(${(r.forwarded / r.seconds / 1e6).toFixed(2)} Mpps average)`);
   r.perQueue.forEach((q, i) => console.log(`  queue ${i}: ${q.forwarded} forwarded, ${q.dropped} dropped`));

@@ -5,6 +5,9 @@ import { runCommand } from './run.js';
 import { devicesCommand } from './devices.js';
 import { bindCommand, unbindCommand } from './bind.js';
 import { hugepagesCommand } from './hugepages.js';
+import { topCommand } from './top.js';
+import { statsCommand } from './stats.js';
+import { captureCommand } from './capture.js';
 
 const HELP = `ringway — user-space packet datapath for Node.js
 
@@ -14,6 +17,8 @@ commands:
   fwd        forward between two ports (default: two null ports, no NIC, no root)
              --a SPEC --b SPEC --queues N --mode io|macswap --burst N --duration SECONDS
              --tx-first N (send N frames on each port first, like testpmd --tx-first)
+             --metrics HOST:PORT (serve Prometheus /metrics; default off)
+             --control NAME (control socket name; default ringway, or ringway-PID if taken) | --no-control
              port specs: null:size=64  ring:NAME  pcap:rx=in.pcap,tx=out.pcap,loop=1
                          virtio:0000:00:10.0[,transport=legacy]
   run        ringway run FILE: a pipeline from a module (.js; .ts where Node strips types) whose
@@ -24,6 +29,11 @@ commands:
   bind       ringway bind BDF --driver vfio-pci|uio_pci_generic   (root; loads the module)
   unbind     ringway unbind BDF   back to the kernel driver (root)
   hugepages  --show | --reserve N   2 MiB hugepages for packet pools (root to reserve)
+  top        live per-queue Mpps, Gbps, drops, pool use of a running datapath
+             [--name NAME | --socket PATH] [--count N] [--interval SECONDS]
+  stats      one snapshot of a running datapath's counters  [--json] [--name NAME]
+  capture    --port P [--queue Q] [-c N | --seconds S] -w FILE.pcapng [--snaplen N] [--name NAME]
+             mirror what a port queue receives into pcapng, without stopping the datapath
   help       this text
 `;
 
@@ -42,6 +52,12 @@ async function main(argv: string[]): Promise<number> {
       return unbindCommand(rest);
     case 'hugepages':
       return hugepagesCommand(rest);
+    case 'top':
+      return topCommand(rest);
+    case 'stats':
+      return statsCommand(rest);
+    case 'capture':
+      return captureCommand(rest);
     case undefined:
     case 'help':
     case '--help':

@@ -3,7 +3,7 @@
 // every buffer back in the pool. Its configuration is plain data (forwarderConfig), so
 // `ringway fwd` and `ringway run` run the same engine.
 import { Pool } from '../memory/pool.js';
-import type { PortStats, VirtioPortInfo } from '../port/port.js';
+import type { Port, PortStats, VirtioPortInfo } from '../port/port.js';
 import { Codes, RingwayError, invalid } from '../errors.js';
 import type { ConfigJSON } from '../pipeline/config.js';
 import { Supervisor } from '../pipeline/supervisor.js';
@@ -35,6 +35,19 @@ export interface FwdOptions {
   onReady?: () => void;
   /** Called once a second with Mpps per queue. */
   onSecond?: (mppsPerQueue: number[], second: number) => void;
+  /** Called once every worker runs, with what an observer reads (src/metrics). */
+  onStart?: (ctx: FwdWatch) => void;
+  /** Called after the workers stopped, before the ports close (an observer's last read). */
+  onStop?: () => void;
+}
+
+/** What the forwarder shows an observer: its ports (a, b), pool, per-queue totals, supervisor. */
+export interface FwdWatch {
+  pool: Pool;
+  ports: Port[];
+  queues: number;
+  perQueue: () => Array<{ forwarded: number; dropped: number }>;
+  supervisor: Supervisor;
 }
 
 export interface FwdResult {
@@ -92,10 +105,15 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
   const fwd = (s: EngineStats | undefined) =>
     (s?.apps.txa?.out ?? 0) + (s?.apps.txb?.out ?? 0) - (s?.apps.firsta?.out ?? 0) - (s?.apps.firstb?.out ?? 0);
   const forwardedQ = () => { const st = sup.stats(); return sup.workers().map((w) => fwd(st.workers[w])); };
+  const queueTotals = (ws: Record<string, EngineStats>) => sup.workers().map((w) => {
+    const s = ws[w];
+    return { forwarded: fwd(s), dropped: (s?.apps.txa?.dropped ?? 0) + (s?.apps.txb?.dropped ?? 0) };
+  });
   let died: () => void = () => {};
   const death = new Promise<void>((res) => (died = res));
   sup.onDead = () => died();
   if (o._testKillQueueAfterMs !== undefined) setTimeout(() => void sup.kill('q0').catch(() => {}), o._testKillQueueAfterMs);
+  o.onStart?.({ pool: sup.pool, ports: [sup.port('a')!, sup.port('b')!], queues, perQueue: () => queueTotals(sup.stats().workers), supervisor: sup });
   o.onReady?.();
   const t0 = performance.now();
   const samples: number[] = [];
@@ -120,7 +138,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
     clearInterval(tick);
   }
   const seconds = (performance.now() - t0) / 1000;
-  const r = await sup.stop();
+  const r = await sup.stop(o.onStop);
   if (sup.deathLog.length) {
     throw new RingwayError(Codes.WORKER_DIED,
       `forwarding worker for queue ${sup.deathLog.map((d) => `${d.worker.slice(1)} ${d.why}`).join(', ')}; the other queues were stopped, ` +
@@ -128,10 +146,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
         ? `${r.pool.missing} buffer(s) are out of the pool: other users of the pool still run; stop them, then reclaimLost(pool) returns what the dead worker held`
         : `the ${r.reclaimed} buffer(s) it held in flight were returned (pool audit: ${r.pool.missing} missing, ${r.pool.duplicates} duplicated)`));
   }
-  const perQueue = sup.workers().map((w) => {
-    const s = r.stats.workers[w]!;
-    return { forwarded: fwd(s), dropped: (s.apps.txa?.dropped ?? 0) + (s.apps.txb?.dropped ?? 0) };
-  });
+  const perQueue = queueTotals(r.stats.workers);
   return {
     seconds,
     forwarded: perQueue.reduce((x, q) => x + q.forwarded, 0),

@@ -73,6 +73,7 @@ interface Slot {
   poolSlot: number;
   done: Promise<FromWorker & { type: 'done' }> | null;
   exited: boolean;
+  restarts: number;
 }
 
 export class Supervisor {
@@ -111,7 +112,7 @@ export class Supervisor {
       if (plans[0]?.stage && s.queues !== 1) throw new RingwayError(Codes.INVALID_ARGUMENT, 'a stage pipeline (apps naming workers) runs on one queue; drop queues or the worker names');
       s.openPorts(s.cfg, plans);
       for (const plan of plans) {
-        const slot: Slot = { plan, worker: null, ctl: null, counters: CounterBlock.create(), slots: { apps: {}, links: {} }, retired: [], poolSlot: -1, done: null, exited: false };
+        const slot: Slot = { plan, worker: null, ctl: null, counters: CounterBlock.create(), slots: { apps: {}, links: {} }, retired: [], poolSlot: -1, done: null, exited: false, restarts: 0 };
         s.slots.push(slot);
       }
       await Promise.all(s.slots.map((sl) => s.spawn(sl)));
@@ -208,6 +209,7 @@ export class Supervisor {
       return;
     }
     this.restarts++;
+    sl.restarts++;
     this.o.onRestart?.(sl.plan.name, why);
     this.spawn(sl).catch(() => { /* a failing restart stays dead; stop() reports it */ });
   }
@@ -300,6 +302,14 @@ export class Supervisor {
     return { apps, links, workers, restarts: this.restarts };
   }
 
+  /** Worker `name`'s live counter block and slot map (a metrics reader; after a restart, the new
+   *  incarnation's). */
+  pipelineSource(name: string): { counters: CounterBlock; slots: SlotMap; worker: string; restarts: number } {
+    const sl = this.slots.find((s) => s.plan.name === name);
+    if (!sl) throw new RingwayError(Codes.INVALID_ARGUMENT, `no worker '${name}'; workers are ${this.workers().join(', ')}`);
+    return { counters: sl.counters, slots: sl.slots, worker: name, restarts: sl.restarts };
+  }
+
   /** Live per-port counters (the ports the supervisor opened). */
   portStats(): PortReport[] {
     const out: PortReport[] = [];
@@ -316,11 +326,13 @@ export class Supervisor {
     return Array.isArray(p) ? undefined : p;
   }
 
-  /** Stops every worker (each drains its links), closes the ports, sweeps and audits the pool. */
-  async stop(): Promise<StopResult> {
+  /** Stops every worker (each drains its links), calls `beforeClose` (an observer's last read),
+   *  closes the ports, sweeps and audits the pool. */
+  async stop(beforeClose?: () => void): Promise<StopResult> {
     this.stopping = true;
     Atomics.store(this.stopFlag, 0, 1);
     await Promise.all(this.slots.map((s) => s.done));
+    beforeClose?.();
     const stats = this.stats();
     const ports = this.portStats();
     for (const spec of [...this.ports.keys()]) this.closePort(spec);

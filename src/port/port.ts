@@ -14,6 +14,14 @@ import type { Backend } from './backend.js';
 import { NullBackend } from './null.js';
 import { RingBackend } from './ring.js';
 import { NativeBackend } from './native-port.js';
+import { mirrorBurst } from '../metrics/mirror.js';
+
+/** Histogram bucket of a burst of n >= 1 packets: 0 for 1, k for 2^(k-1) < n <= 2^k, the last
+ *  bucket for anything larger (layout.rs, PORT_Q_HIST_RX). */
+export function burstBucket(n: number): number {
+  const k = n <= 1 ? 0 : 32 - Math.clz32(n - 1);
+  return k < L.PORT_HIST_BUCKETS - 1 ? k : L.PORT_HIST_BUCKETS - 1;
+}
 
 export interface PortOptions {
   pool: Pool | number;
@@ -95,6 +103,7 @@ export class Port {
   /** The shared block: identity, link, per-queue counters (layout.ts). */
   readonly block: ArrayBuffer;
   readonly f64: Float64Array;
+  readonly u32: Uint32Array;
   readonly pool: PoolView;
   private b: Backend;
   private open = true;
@@ -105,6 +114,7 @@ export class Port {
     this.queues = desc.queues;
     this.block = native.mapView(desc.id);
     this.f64 = new Float64Array(this.block);
+    this.u32 = new Uint32Array(this.block);
     if (new Uint32Array(this.block, 0, 1)[0] !== L.PORT_MAGIC) throw invalid(`object ${desc.id} is not a port`);
     this.pool = PoolView.forThread(desc.poolId);
     try {
@@ -157,12 +167,42 @@ export class Port {
 
   /** Receives up to n (default handles.length) packets on queue q into handles. */
   rxBurst(q: number, handles: Uint32Array, n: number = handles.length): number {
-    return this.b.rx(q, handles, n);
+    const got = this.b.rx(q, handles, n);
+    if (got > 0) {
+      // Burst-size histogram: one add per non-empty burst, in the queue's own counter block
+      // (every backend passes here, so null, ring and native ports are counted the same way).
+      const h = this.histBase(q, L.PORT_Q_HIST_RX) + burstBucket(got);
+      this.f64[h] = this.f64[h]! + 1;
+      // A capture armed on this queue (src/metrics/mirror.ts): one load per burst when not.
+      if (this.u32[L.PORT_OFF_MIRROR_Q >> 2] === q + 1) mirrorBurst(this, handles, got);
+    }
+    return got;
   }
 
   /** Transmits handles[0..n) on queue q; returns how many were accepted (the rest stay yours). */
   txBurst(q: number, handles: Uint32Array, n: number): number {
-    return this.b.tx(q, handles, n);
+    const sent = this.b.tx(q, handles, n);
+    if (sent > 0) {
+      const h = this.histBase(q, L.PORT_Q_HIST_TX) + burstBucket(sent);
+      this.f64[h] = this.f64[h]! + 1;
+    }
+    return sent;
+  }
+
+  /** f64 index of queue q's histogram (which: PORT_Q_HIST_RX or PORT_Q_HIST_TX). */
+  histBase(q: number, which: number): number {
+    return (L.PORT_Q_OFF + q * L.PORT_Q_SIZE + which) >> 3;
+  }
+
+  /** Packets waiting in queue q's RX ring (ring ports; undefined where the backend has no ring
+   *  it can count without taking a lock). For the metrics scrape, not the hot path. */
+  rxOccupancy(q: number): number | undefined {
+    return this.open ? this.b.rxCount?.(q) : undefined;
+  }
+
+  /** Still open in this thread (its shared block is mapped). */
+  get isOpen(): boolean {
+    return this.open;
   }
 
   /** Idle path for a poller that found queue q empty: sleep until traffic or timeoutMs. */

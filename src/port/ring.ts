@@ -53,6 +53,10 @@ export class RingBackend implements Backend {
     return b;
   }
 
+  rxCount(q: number): number {
+    return this.rxr[q]?.count() ?? 0;
+  }
+
   rx(q: number, hs: Uint32Array, n: number): number {
     const r = this.rxr[q];
     if (r === undefined) return 0;

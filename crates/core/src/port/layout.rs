@@ -6,10 +6,20 @@
 //! ```text
 //! 0    u32 magic, 4 u32 version, 8 u32 kind (PORT_KIND_*), 12 u32 n_queues
 //! 16   u8[6] mac, 24 u32 mtu, 28 u32 link_up, 32 u32 speed_mbps, 36 u32 pool_id
+//! 40   u32 mirror_q: queue+1 whose RX bursts are copied into the mirror area, 0 = none
+//!      (written by the control server arming a capture; read once per RX burst)
 //! PORT_Q_OFF + q * PORT_Q_SIZE: queue q
 //!   +0   f64 ipackets  +8 ibytes  +16 imissed  +24 ierrors  +32 rx_nombuf   (rx side writes)
 //!   +64  f64 opackets  +72 obytes +80 oerrors                              (tx side writes)
-//!   +128 u32 xchg[PORT_XCHG_MAX]   handles crossing N-API (native ports), owner: the queue's thread
+//!   +128 f64 hist_rx[PORT_HIST_BUCKETS]  non-empty RX bursts by size: bucket k counts bursts of
+//!        2^(k-1)+1 ..= 2^k packets (k = 0: exactly 1), the last bucket everything larger
+//!   +224 f64 hist_tx[PORT_HIST_BUCKETS]  the same for TX bursts, by packets accepted
+//!   +320 u32 xchg[PORT_XCHG_MAX]   handles crossing N-API (native ports), owner: the queue's thread
+//! port_bytes(n): the mirror area (one per port: one queue is captured at a time)
+//!   +0 u32 head (bytes written, producer)  +4 u32 tail (bytes read, consumer)
+//!   +8 u32 dropped (packets not copied: area full)  +12 u32 snaplen (consumer sets)
+//!   +64 u8 data[PORT_MIRROR_BYTES]  records: u32 caplen, u32 origlen, f64 time (ms since
+//!        the epoch), bytes, padded to 8; a caplen of 0xffffffff means "continue at offset 0"
 //! ```
 #![cfg_attr(rustfmt, rustfmt::skip)]
 
@@ -22,9 +32,14 @@ pub const PORT_OFF_MTU: usize   = 24;
 pub const PORT_OFF_LINK: usize  = 28;
 pub const PORT_OFF_SPEED: usize = 32;
 pub const PORT_OFF_POOL: usize  = 36;
+pub const PORT_OFF_MIRROR_Q: usize = 40;
 pub const PORT_Q_OFF: usize     = 256;
 pub const PORT_XCHG_MAX: usize  = 1024;
-pub const PORT_Q_SIZE: usize    = 128 + 4 * PORT_XCHG_MAX;
+pub const PORT_HIST_BUCKETS: usize = 12;
+pub const PORT_Q_HIST_RX: usize = 128;
+pub const PORT_Q_HIST_TX: usize = PORT_Q_HIST_RX + 8 * PORT_HIST_BUCKETS;
+pub const PORT_Q_XCHG: usize    = PORT_Q_HIST_TX + 8 * PORT_HIST_BUCKETS;
+pub const PORT_Q_SIZE: usize    = PORT_Q_XCHG + 4 * PORT_XCHG_MAX;
 pub const PORT_Q_IPACKETS: usize = 0;
 pub const PORT_Q_IBYTES: usize  = 8;
 pub const PORT_Q_IMISSED: usize = 16;
@@ -33,15 +48,26 @@ pub const PORT_Q_RX_NOMBUF: usize = 32;
 pub const PORT_Q_OPACKETS: usize = 64;
 pub const PORT_Q_OBYTES: usize  = 72;
 pub const PORT_Q_OERRORS: usize = 80;
-pub const PORT_Q_XCHG: usize    = 128;
 pub const PORT_KIND_NULL: u32   = 1;
 pub const PORT_KIND_RING: u32   = 2;
 pub const PORT_KIND_PCAP: u32   = 3;
 pub const PORT_KIND_VIRTIO: u32 = 4;
 pub const PORT_MAX_QUEUES: usize = 64;
+pub const PORT_MIRROR_HEAD: usize = 0;
+pub const PORT_MIRROR_TAIL: usize = 4;
+pub const PORT_MIRROR_DROPPED: usize = 8;
+pub const PORT_MIRROR_SNAPLEN: usize = 12;
+pub const PORT_MIRROR_DATA: usize = 64;
+pub const PORT_MIRROR_BYTES: usize = 256 * 1024; // a power of two (head/tail wrap as u32)
+pub const PORT_MIRROR_REC: usize = 16;           // record header: caplen, origlen, f64 time
+
+/// Where the mirror area starts (after the last queue).
+pub const fn port_mirror_off(n_queues: usize) -> usize {
+    PORT_Q_OFF + n_queues * PORT_Q_SIZE
+}
 
 pub const fn port_bytes(n_queues: usize) -> usize {
-    PORT_Q_OFF + n_queues * PORT_Q_SIZE
+    port_mirror_off(n_queues) + PORT_MIRROR_DATA + PORT_MIRROR_BYTES
 }
 
 pub fn exported() -> Vec<(&'static str, u32)> {
@@ -56,6 +82,11 @@ pub fn exported() -> Vec<(&'static str, u32)> {
         ("PORT_Q_OBYTES", PORT_Q_OBYTES as u32), ("PORT_Q_OERRORS", PORT_Q_OERRORS as u32),
         ("PORT_Q_XCHG", PORT_Q_XCHG as u32), ("PORT_KIND_NULL", PORT_KIND_NULL), ("PORT_KIND_RING", PORT_KIND_RING),
         ("PORT_KIND_PCAP", PORT_KIND_PCAP), ("PORT_KIND_VIRTIO", PORT_KIND_VIRTIO),
-        ("PORT_MAX_QUEUES", PORT_MAX_QUEUES as u32),
+        ("PORT_MAX_QUEUES", PORT_MAX_QUEUES as u32), ("PORT_OFF_MIRROR_Q", PORT_OFF_MIRROR_Q as u32),
+        ("PORT_HIST_BUCKETS", PORT_HIST_BUCKETS as u32), ("PORT_Q_HIST_RX", PORT_Q_HIST_RX as u32),
+        ("PORT_Q_HIST_TX", PORT_Q_HIST_TX as u32), ("PORT_MIRROR_HEAD", PORT_MIRROR_HEAD as u32),
+        ("PORT_MIRROR_TAIL", PORT_MIRROR_TAIL as u32), ("PORT_MIRROR_DROPPED", PORT_MIRROR_DROPPED as u32),
+        ("PORT_MIRROR_SNAPLEN", PORT_MIRROR_SNAPLEN as u32), ("PORT_MIRROR_DATA", PORT_MIRROR_DATA as u32),
+        ("PORT_MIRROR_BYTES", PORT_MIRROR_BYTES as u32), ("PORT_MIRROR_REC", PORT_MIRROR_REC as u32),
     ]
 }

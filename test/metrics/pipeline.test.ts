@@ -1,0 +1,49 @@
+// Per-app and per-link metrics from an engine's shared counter block, through the interface a
+// supervisor uses (registerPipeline with a getter), with the engine in this thread.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { Pool } from '../../src/memory/pool.js';
+import { Config } from '../../src/pipeline/config.js';
+import { Engine } from '../../src/pipeline/engine.js';
+import { MacSwap, PortIn, PortOut } from '../../src/apps/index.js';
+import { Sources, createRegistry } from '../../src/metrics/index.js';
+import { parseProm, value } from './promtext.js';
+
+test('app and link counters of an engine are served per pipeline, app and link, equal to its own stats', async () => {
+  const pool = Pool.create({ name: 'pipe-metrics', buffers: 4096 });
+  const e = new Engine({ pool });
+  try {
+    const c = new Config();
+    c.app('rx', PortIn, { port: 'null:size=64' });
+    c.app('swap', MacSwap);
+    c.app('tx', PortOut, { port: 'null:size=64' });
+    c.link('rx.out -> swap.in').link('swap.out -> tx.in');
+    e.configure(c);
+    const src = new Sources();
+    let restarts = 0;
+    src.registerPipeline('p0', () => ({ counters: e.counters, slots: e.slotMap(), worker: 'w0', restarts }));
+    const reg = createRegistry(src, { processMetrics: false });
+    e.run({ breaths: 500 });
+    restarts = 2;
+    await new Promise((r) => setTimeout(r, 30)); // past the snapshot cache
+    const s = parseProm(await reg.metrics());
+    const st = e.stats();
+    assert.ok(st.apps.swap!.in > 0, 'traffic went through');
+    for (const app of ['rx', 'swap', 'tx']) {
+      assert.equal(value(s, 'ringway_app_packets_total', { pipeline: 'p0', app, direction: 'in' }), st.apps[app]!.in, `${app} in`);
+      assert.equal(value(s, 'ringway_app_packets_total', { pipeline: 'p0', app, direction: 'out' }), st.apps[app]!.out, `${app} out`);
+    }
+    assert.equal(value(s, 'ringway_app_dropped_packets_total', { app: 'tx', cause: 'tx-full' }), st.apps.tx!.drops['tx-full']);
+    assert.equal(value(s, 'ringway_app_dropped_packets_total', { app: 'swap', cause: 'unconnected' }), 0);
+    for (const [link, lc] of Object.entries(st.links)) {
+      assert.equal(value(s, 'ringway_link_packets_total', { link, stage: 'sent' }), lc.sent, `${link} sent`);
+      assert.equal(value(s, 'ringway_link_packets_total', { link, stage: 'delivered' }), lc.delivered);
+      assert.equal(value(s, 'ringway_link_dropped_packets_total', { link, cause: 'link_full' }), lc.full);
+    }
+    assert.equal(value(s, 'ringway_engine_breaths_total', { pipeline: 'p0', worker: 'w0' }), 500);
+    assert.equal(value(s, 'ringway_worker_restarts_total', { pipeline: 'p0', worker: 'w0' }), 2);
+  } finally {
+    e.stop();
+    pool.close();
+  }
+});
