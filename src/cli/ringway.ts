@@ -25,6 +25,7 @@ commands:
              default export builds a Config, or a JSON configuration {"apps":{...},"links":[...]}
              --queues N (one worker per queue) --duration SECONDS --args JSON (to the builder)
              --dot | --mermaid (print the graph and exit)
+             --metrics 127.0.0.1:9091 (Prometheus /metrics)  --control NAME (for ringway top)
   devices    PCI network devices: driver, IOMMU group, usable by ringway and how  [--json]
   bind       ringway bind BDF --driver vfio-pci|uio_pci_generic   (root; loads the module)
   unbind     ringway unbind BDF   back to the kernel driver (root)

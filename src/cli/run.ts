@@ -1,7 +1,8 @@
 // `ringway run FILE`: runs a pipeline from a module (its default export builds the Config; .js,
 // or .ts where Node strips types) or from a JSON configuration, on one worker per queue (or per
 // stage), printing per-app rates every second; Ctrl-C stops it cleanly with totals and the pool
-// accounting. --dot / --mermaid print the graph instead.
+// accounting. --dot / --mermaid print the graph instead; --metrics ADDR serves /metrics and
+// --control NAME offers the control socket (ringway top / stats / capture).
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { extname } from 'node:path';
@@ -9,6 +10,7 @@ import { invalid } from '../errors.js';
 import { Supervisor, type PipelineStats } from '../pipeline/supervisor.js';
 import { build, type ConfigSource } from '../pipeline/source.js';
 import type { ConfigJSON } from '../pipeline/config.js';
+import { Metrics } from '../metrics/index.js';
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -22,6 +24,8 @@ export async function runCommand(argv: string[]): Promise<number> {
       args: { type: 'string' },
       dot: { type: 'boolean' },
       mermaid: { type: 'boolean' },
+      metrics: { type: 'string' },
+      control: { type: 'string' },
     },
     strict: true,
   });
@@ -47,11 +51,26 @@ export async function runCommand(argv: string[]): Promise<number> {
   const onSig = () => ac.abort();
   process.once('SIGINT', onSig);
   process.once('SIGTERM', onSig);
-  const sup = await Supervisor.start({
-    source, queues,
-    ...(buffers !== undefined ? { buffers } : {}),
-    onRestart: (w, why) => console.log(`worker ${w} ${why}: restarted`),
+  // Observability: /metrics (prom-client, per port, pool, app and link) when asked, and the
+  // control socket for `ringway top / stats / capture` when named.
+  const metrics = await Metrics.start({
+    ...(values.metrics !== undefined ? { listen: values.metrics } : {}),
+    ...(values.control !== undefined ? { control: values.control } : {}),
   });
+  if (metrics.http) console.log(`metrics: ${metrics.http.url}`);
+  if (metrics.control) console.log(`control: ${metrics.control.path} (ringway top / stats / capture)`);
+  let sup: Supervisor;
+  try {
+    sup = await Supervisor.start({
+      source, queues,
+      ...(buffers !== undefined ? { buffers } : {}),
+      onRestart: (w, why) => console.log(`worker ${w} ${why}: restarted`),
+    });
+  } catch (e) {
+    await metrics.close();
+    throw e;
+  }
+  metrics.watchSupervisor(sup, 'pipeline', true);
   console.log(`ringway run: ${file} on ${sup.workers().length} worker(s) (${sup.workers().join(', ')})` + (duration ? `, ${duration} s` : ', Ctrl-C to stop'));
   let last = sup.stats(), lastT = performance.now(), sec = 0;
   const tick = setInterval(() => {
@@ -68,7 +87,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   clearInterval(tick);
   process.off('SIGINT', onSig);
   process.off('SIGTERM', onSig);
-  const r = await sup.stop();
+  const r = await sup.stop(() => metrics.sources.freeze());
+  await metrics.close();
   for (const [name, a] of Object.entries(r.stats.apps)) {
     const drops = Object.entries(a.drops).filter(([, v]) => v > 0).map(([k, v]) => `${k}=${v}`).join(' ');
     console.log(`app ${name}: in=${a.in} out=${a.out} dropped=${a.dropped}${drops ? ` (${drops})` : ''}`);

@@ -71,3 +71,33 @@ test('ringway run --dot prints the graph; bad files are clear errors', () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('ringway run --metrics serves per-app and per-port counters of the running pipeline', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ringway-run-'));
+  try {
+    const file = join(dir, 'p.json');
+    writeFileSync(file, JSON.stringify({
+      apps: { rx: { app: 'PortIn', config: { port: 'null:size=64' } }, swap: { app: 'MacSwap' }, tx: { app: 'PortOut', config: { port: 'null:size=64', name: 'out' } } },
+      links: ['rx.out -> swap.in', 'swap.out -> tx.in'],
+    }));
+    const port = 19000 + (process.pid % 1000);
+    const p = spawn(process.execPath, [cli, 'run', file, '--metrics', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    try {
+      for (let i = 0; i < 600 && !/\[\s*1 s\]/.test(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.match(out, new RegExp(`metrics: http://127\\.0\\.0\\.1:${port}/metrics`));
+      const body = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const v = (re: RegExp) => Number(re.exec(body)?.[1] ?? NaN);
+      assert.ok(v(/^ringway_app_packets_total\{[^}]*app="swap"[^}]*direction="in"[^}]*\} (\d+)/m) > 0, body.slice(0, 2000));
+      assert.ok(v(/^ringway_port_tx_packets_total\{[^}]*port="out"[^}]*\} (\d+)/m) > 0);
+      assert.ok(v(/^ringway_pool_buffers\{[^}]*\} (\d+)/m) >= 0);
+    } finally {
+      p.kill('SIGINT');
+      await new Promise((res) => p.once('exit', res));
+    }
+    assert.match(out, /^buffers: (\d+)\/\1 back in the pool, 0 missing, 0 duplicated$/m);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
