@@ -38,6 +38,9 @@ pub const PORT_KIND_NULL: u32   = 1;
 pub const PORT_KIND_RING: u32   = 2;
 pub const PORT_KIND_PCAP: u32   = 3;
 pub const PORT_KIND_VIRTIO: u32 = 4;
+pub const PORT_KIND_AF_PACKET: u32 = 5;
+pub const PORT_KIND_TAP: u32    = 6;
+pub const PORT_KIND_AF_XDP: u32 = 7;
 pub const PORT_MAX_QUEUES: usize = 64;
 
 pub const fn port_bytes(n_queues: usize) -> usize {
@@ -56,6 +59,7 @@ pub fn exported() -> Vec<(&'static str, u32)> {
         ("PORT_Q_OBYTES", PORT_Q_OBYTES as u32), ("PORT_Q_OERRORS", PORT_Q_OERRORS as u32),
         ("PORT_Q_XCHG", PORT_Q_XCHG as u32), ("PORT_KIND_NULL", PORT_KIND_NULL), ("PORT_KIND_RING", PORT_KIND_RING),
         ("PORT_KIND_PCAP", PORT_KIND_PCAP), ("PORT_KIND_VIRTIO", PORT_KIND_VIRTIO),
+        ("PORT_KIND_AF_PACKET", PORT_KIND_AF_PACKET), ("PORT_KIND_TAP", PORT_KIND_TAP), ("PORT_KIND_AF_XDP", PORT_KIND_AF_XDP),
         ("PORT_MAX_QUEUES", PORT_MAX_QUEUES as u32),
     ]
 }
