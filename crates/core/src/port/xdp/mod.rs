@@ -183,13 +183,15 @@ impl AfXdpPort {
             let tx = XskRing::map(raw, &off.tx, RING, DESC, XDP_PGOFF_TX_RING, true, "the XSK TX ring")?;
             let fill = XskRing::map(raw, &off.fr, RING, ADDR, XDP_UMEM_PGOFF_FILL_RING, true, "the UMEM fill ring")?;
             let comp = XskRing::map(raw, &off.cr, RING, ADDR, XDP_UMEM_PGOFF_COMPLETION_RING, false, "the UMEM completion ring")?;
-            let mut flags = XDP_USE_NEED_WAKEUP | match cfg.zerocopy {
+            let mut flags: u16 = XDP_USE_NEED_WAKEUP | match cfg.zerocopy {
                 ZeroCopy::On => XDP_ZEROCOPY,
                 ZeroCopy::Off => XDP_COPY,
                 ZeroCopy::Auto => 0, // the kernel tries zero-copy and falls back to copy
             };
             if q > 0 {
-                flags |= XDP_SHARED_UMEM;
+                // A socket sharing the UMEM may name no other flag: it inherits copy/zero-copy
+                // and need_wakeup from the UMEM's first socket (net/xdp/xsk.c, xsk_bind).
+                flags = XDP_SHARED_UMEM;
             }
             let sa = SockaddrXdp {
                 family: AF_XDP as u16, flags, ifindex, queue_id: cfg.first_queue + q,
