@@ -15,7 +15,8 @@ commands:
              --tx-first N (send N frames on each port first, like testpmd --tx-first)
              port specs: null:size=64  ring:NAME  pcap:rx=in.pcap,tx=out.pcap,loop=1
                          virtio:0000:00:10.0[,transport=legacy]
-  devices    PCI network devices: driver, IOMMU group, usable by ringway and how  [--json]
+  devices    PCI network devices (driver, IOMMU group, usable and how) and kernel interfaces
+             (driver, queues, af_packet / af_xdp native|skb / tap)  [--json] [--kernel]
   bind       ringway bind BDF --driver vfio-pci|uio_pci_generic   (root; loads the module)
   unbind     ringway unbind BDF   back to the kernel driver (root)
   hugepages  --show | --reserve N   2 MiB hugepages for packet pools (root to reserve)

@@ -17,6 +17,7 @@ pub mod tap;
 pub mod uapi;
 pub mod virtio;
 pub mod xdp;
+pub mod xdp_features;
 
 pub use shared::PortBlock;
 pub use spec::{parse, PortSpec};

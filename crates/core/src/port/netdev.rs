@@ -142,17 +142,24 @@ pub fn rx_queues(name: &str) -> u32 {
         .unwrap_or(0)
 }
 
-/// The kernel driver behind the interface ("veth", "tun", "virtio_net", ...), from sysfs.
+/// The kernel driver behind the interface ("veth", "tun", "virtio_net", ...): ETHTOOL_GDRVINFO,
+/// else the sysfs device link.
 pub fn driver(name: &str) -> String {
-    if let Ok(p) = std::fs::read_link(format!("/sys/class/net/{name}/device/driver")) {
-        if let Some(n) = p.file_name() {
-            return n.to_string_lossy().into_owned();
+    // struct ethtool_drvinfo: u32 cmd, char driver[32], ... (196 bytes in all)
+    let mut info = [0u8; 196];
+    info[..4].copy_from_slice(&ETHTOOL_GDRVINFO.to_ne_bytes());
+    let mut r = IfReq::new(name);
+    r.data[..8].copy_from_slice(&(info.as_mut_ptr() as usize as u64).to_ne_bytes());
+    if ioctl(name, SIOCETHTOOL, &mut r).is_ok() {
+        let d = &info[4..36];
+        let s = String::from_utf8_lossy(&d[..d.iter().position(|&b| b == 0).unwrap_or(32)]).into_owned();
+        if !s.is_empty() {
+            return s;
         }
     }
-    // virtual devices have no device/ link; their uevent names the kind
-    std::fs::read_to_string(format!("/sys/class/net/{name}/uevent")).ok()
-        .and_then(|u| u.lines().find_map(|l| l.strip_prefix("DEVTYPE=").map(str::to_string)))
-        .unwrap_or_else(|| if std::path::Path::new(&format!("/sys/class/net/{name}/tun_flags")).exists() { "tun".into() } else { "-".into() })
+    std::fs::read_link(format!("/sys/class/net/{name}/device/driver")).ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "-".into())
 }
 
 /// Refuses an interface whose MTU does not fit the pool's buffers (no multi-buffer packets yet).
@@ -255,4 +262,43 @@ mod tests {
         assert!(e.contains("MTU 9000") && e.contains("dataRoom") && e.contains("ip link set x mtu 2030"), "{e}");
         assert!(check_mtu("s", "x", 1500, 2048).is_ok());
     }
+}
+
+/// One kernel interface as `ringway devices` lists it.
+#[derive(Clone, Debug)]
+pub struct Interface {
+    pub name: String,
+    pub ifindex: u32,
+    pub driver: String,
+    pub mac: [u8; 6],
+    pub mtu: u32,
+    pub up: bool,
+    pub carrier: bool,
+    pub rx_queues: u32,
+    pub tx_queues: u32,
+    /// XDP program attached now (any mode), by id
+    pub xdp_prog: Option<u32>,
+    /// what the driver offers (None: kernel before 6.3, unknown)
+    pub xdp: Option<super::xdp_features::XdpFeatures>,
+}
+
+/// The interfaces of this network namespace, from /sys/class/net.
+pub fn interfaces() -> Vec<Interface> {
+    let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    names.sort();
+    let feats = super::xdp_features::query();
+    names.into_iter().filter_map(|name| {
+        let ifindex = ifindex("devices", &name).ok()?;
+        let (up, carrier) = link(&name);
+        let tx_queues = std::fs::read_dir(format!("/sys/class/net/{name}/queues"))
+            .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("tx-")).count() as u32)
+            .unwrap_or(0);
+        Some(Interface {
+            driver: driver(&name), mac: mac(&name), mtu: mtu(&name), up, carrier, rx_queues: rx_queues(&name), tx_queues,
+            xdp_prog: super::xdp::libbpf::xdp_prog_id(ifindex).filter(|&id| id != 0),
+            xdp: feats.as_ref().map(|m| m.get(&ifindex).copied().unwrap_or_default()), ifindex, name,
+        })
+    }).collect()
 }
