@@ -15,6 +15,7 @@ commands:
              --tx-first N (send N frames on each port first, like testpmd --tx-first)
              port specs: null:size=64  ring:NAME  pcap:rx=in.pcap,tx=out.pcap,loop=1
                          virtio:0000:00:10.0[,transport=legacy]
+                         af_packet:IFACE  tap:NAME  af_xdp:IFACE[,queue=N][,mode=auto|native|skb][,zerocopy=auto|on|off]
   devices    PCI network devices (driver, IOMMU group, usable and how) and kernel interfaces
              (driver, queues, af_packet / af_xdp native|skb / tap)  [--json] [--kernel]
   bind       ringway bind BDF --driver vfio-pci|uio_pci_generic   (root; loads the module)
