@@ -43,10 +43,13 @@ pub struct XdpConfig {
     pub busy_poll_us: u32,
 }
 
-/// Ring sizes (entries). The fill ring is kept at most FILL_MAX full, and at most a quarter of the
-/// pool over all queues, so RX cannot starve the pipeline of buffers.
+/// Ring sizes (entries), as DPDK's net_af_xdp sizes them: RX/TX/completion 2048, fill twice
+/// that. At most FILL_MAX buffers are posted to the fill ring, and at most a quarter of the pool
+/// over all queues, so RX cannot starve the pipeline of buffers; a process that is descheduled
+/// for a while (a shared machine) finds up to FILL_MAX + RX frames waiting instead of drops.
 const RING: u32 = 2048;
-const FILL_MAX: u32 = 1024;
+const FILL_RING: u32 = 4096;
+const FILL_MAX: u32 = 2048;
 /// sizeof(struct xdp_desc), sizeof(u64) (fill/completion entries)
 const DESC: usize = 16;
 const ADDR: usize = 8;
@@ -174,14 +177,14 @@ impl AfXdpPort {
                     _ => io(spec, "XDP_UMEM_REG", e),
                 })?;
             }
-            for (opt, what) in [(XDP_UMEM_FILL_RING, "fill"), (XDP_UMEM_COMPLETION_RING, "completion"), (XDP_RX_RING, "RX"), (XDP_TX_RING, "TX")] {
-                setsockopt(raw, SOL_XDP, opt, &RING).map_err(|e| io(spec, &format!("sizing the {what} ring"), e))?;
+            for (opt, what, n) in [(XDP_UMEM_FILL_RING, "fill", FILL_RING), (XDP_UMEM_COMPLETION_RING, "completion", RING), (XDP_RX_RING, "RX", RING), (XDP_TX_RING, "TX", RING)] {
+                setsockopt(raw, SOL_XDP, opt, &n).map_err(|e| io(spec, &format!("sizing the {what} ring"), e))?;
             }
             let mut off = MmapOffsets::default();
             getsockopt(raw, SOL_XDP, XDP_MMAP_OFFSETS, &mut off).map_err(|e| io(spec, "XDP_MMAP_OFFSETS", e))?;
             let rx = XskRing::map(raw, &off.rx, RING, DESC, XDP_PGOFF_RX_RING, false, "the XSK RX ring")?;
             let tx = XskRing::map(raw, &off.tx, RING, DESC, XDP_PGOFF_TX_RING, true, "the XSK TX ring")?;
-            let fill = XskRing::map(raw, &off.fr, RING, ADDR, XDP_UMEM_PGOFF_FILL_RING, true, "the UMEM fill ring")?;
+            let fill = XskRing::map(raw, &off.fr, FILL_RING, ADDR, XDP_UMEM_PGOFF_FILL_RING, true, "the UMEM fill ring")?;
             let comp = XskRing::map(raw, &off.cr, RING, ADDR, XDP_UMEM_PGOFF_COMPLETION_RING, false, "the UMEM completion ring")?;
             let mut flags: u16 = XDP_USE_NEED_WAKEUP | match cfg.zerocopy {
                 ZeroCopy::On => XDP_ZEROCOPY,
