@@ -28,6 +28,7 @@ test('af_packet: kernel -> port byte-identical, port -> kernel seen, counters, a
     await new Promise((r) => setTimeout(r, 200));
     pySend(lab, ns, a, frames);
     const got = await rxp;
+    assert.equal(got.badMeta, 0, 'META_PORT and META_QUEUE name this port and the queue');
     assert.deepEqual(got.frames.map((f: [number, string]) => f[1]), frames.map(hex), 'every frame, in order, byte-identical');
     assert.equal(got.stats.ipackets, frames.length + got.other);
     assert.equal(got.stats.ibytes >= frames.reduce((s, f) => s + f.length, 0), true);
@@ -63,6 +64,7 @@ test('af_packet: two queues with PACKET_FANOUT spread flows and lose nothing', a
     await new Promise((r) => setTimeout(r, 200));
     pySend(lab, ns, a, frames);
     const got = await rxp;
+    assert.equal(got.badMeta, 0, 'META_PORT and META_QUEUE name this port and the queue');
     assert.equal(got.frames.length, frames.length);
     assert.deepEqual(got.frames.map((f: [number, string]) => f[1]).sort(), frames.map(hex).sort(), 'byte-identical, none lost');
     const perQ = [0, 1].map((q) => got.frames.filter((f: [number, string]) => f[0] === q).length);

@@ -26,6 +26,7 @@ test('af_xdp: kernel -> port byte-identical, port -> kernel seen, mode reported,
     await new Promise((r) => setTimeout(r, 200));
     pySend(lab, ns, a, frames);
     const got = await rxp;
+    assert.equal(got.badMeta, 0, 'META_PORT and META_QUEUE name this port and the queue');
     assert.deepEqual(got.frames.map((f: [number, string]) => f[1]), frames.map(hex), 'every frame, in order, byte-identical');
     assert.equal(got.stats.ipackets, frames.length + got.other);
 
@@ -58,9 +59,33 @@ test('af_xdp: two queues on a two-queue veth receive every frame byte-identical'
     await new Promise((r) => setTimeout(r, 200));
     pySend(lab, ns, a, frames);
     const got = await rxp;
+    assert.equal(got.badMeta, 0, 'META_PORT and META_QUEUE name this port and the queue');
     assert.deepEqual(got.frames.map((f: [number, string]) => f[1]).sort(), frames.map(hex).sort(), 'byte-identical, none lost');
     const perQ = [0, 1].map((q) => got.frames.filter((f: [number, string]) => f[0] === q).length);
     assert.ok(perQ[0]! > 0 && perQ[1]! > 0, `both queues receive (${perQ})`);
+    assert.deepEqual((await ag.cmd({ cmd: 'close' })).audit, { missing: 0, duplicates: 0 });
+  } finally {
+    lab.destroy();
+  }
+});
+
+test('af_xdp: mode=skb (generic XDP) with busy polling receives byte-identical and says so', async (t) => {
+  if (!labAvailable(t)) return;
+  const lab = new Lab();
+  try {
+    const ns = lab.netns();
+    const { a, b } = lab.veth(ns, ns);
+    const ag = lab.agent(ns, { spec: `af_xdp:${b},mode=skb,busy_poll=20` });
+    const ready = await ag.next();
+    assert.equal(ready.kernel.mode, 'skb copy');
+    assert.match(ready.kernel.notes.join(' '), /skb mode always copies/);
+    assert.match(lab.exec(ns, 'ip', ['-d', 'link', 'show', b]), /xdpgeneric/, 'attached in generic mode');
+    const frames = Array.from({ length: 100 }, (_, i) => udpFrame(i, 3));
+    const rxp = ag.cmd({ cmd: 'rx', count: frames.length, timeoutMs: 8000 });
+    await new Promise((r) => setTimeout(r, 200));
+    pySend(lab, ns, a, frames);
+    const got = await rxp;
+    assert.deepEqual(got.frames.map((f: [number, string]) => f[1]), frames.map(hex));
     assert.deepEqual((await ag.cmd({ cmd: 'close' })).audit, { missing: 0, duplicates: 0 });
   } finally {
     lab.destroy();

@@ -8,6 +8,7 @@
 import { createInterface } from 'node:readline';
 import { Pool, PoolView } from '../../src/memory/pool.js';
 import { Port } from '../../src/port/port.js';
+import { META_PORT, META_QUEUE } from '../../src/memory/layout.js';
 
 const cfg = JSON.parse(process.argv[2]!) as { spec: string; queues?: number; buffers?: number };
 const out = (o: object) => process.stdout.write(JSON.stringify(o) + '\n');
@@ -28,7 +29,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function rx(count: number, timeoutMs: number) {
   const frames: Array<[number, string]> = [];
-  let other = 0;
+  let other = 0, badMeta = 0;
   const t0 = Date.now();
   while (frames.length < count && Date.now() - t0 < timeoutMs) {
     let got = 0;
@@ -39,6 +40,9 @@ async function rx(count: number, timeoutMs: number) {
         const h = hs[k]!;
         const o = v.dataOffset(h), len = v.dataLen(h);
         const b = Buffer.from(v.u8.subarray(o, o + len));
+        // the RX path fills the input port and queue (META_PORT, META_QUEUE) of every packet
+        const m = v.offset(h);
+        if (v.dv.getUint16(m + META_PORT, true) !== (port.id & 0xffff) || v.dv.getUint16(m + META_QUEUE, true) !== q) badMeta++;
         if (b.readUInt16BE(12) === 0x0800) frames.push([q, b.toString('hex')]);
         else other++;
       }
@@ -46,7 +50,7 @@ async function rx(count: number, timeoutMs: number) {
     }
     if (got === 0) await sleep(1);
   }
-  return { frames, other, stats: port.stats() };
+  return { frames, other, badMeta, stats: port.stats() };
 }
 
 function tx(frames: string[], q: number) {

@@ -30,6 +30,7 @@ test('tap: created and removed, kernel -> port and port -> kernel byte-identical
     await new Promise((r) => setTimeout(r, 200));
     pySend(lab, ns, tap, frames); // the kernel transmits on the TAP: the port receives
     const got = await rxp;
+    assert.equal(got.badMeta, 0, 'META_PORT and META_QUEUE name this port and the queue');
     assert.deepEqual(got.frames.map((f: [number, string]) => f[1]), frames.map(hex));
 
     const out = Array.from({ length: 100 }, (_, i) => udpFrame(500 + i, 1));
@@ -61,6 +62,7 @@ test('tap: two queues (IFF_MULTI_QUEUE) receive every flow; an existing TAP is a
     await new Promise((r) => setTimeout(r, 200));
     pySend(lab, ns, tap, frames);
     const got = await rxp;
+    assert.equal(got.badMeta, 0, 'META_PORT and META_QUEUE name this port and the queue');
     assert.deepEqual(got.frames.map((f: [number, string]) => f[1]).sort(), frames.map(hex).sort());
     assert.deepEqual((await ag.cmd({ cmd: 'close' })).audit, { missing: 0, duplicates: 0 });
     assert.ok(exists(lab, ns, tap), 'an attached (persistent) TAP stays');

@@ -331,7 +331,7 @@ impl AfXdpPort {
         if getsockopt(xs.fd.as_raw_fd(), SOL_XDP, XDP_STATISTICS, &mut s).is_err() {
             return;
         }
-        let d: Vec<u64> = (0..6).map(|i| s[i].saturating_sub(xs.kstats[i])).collect();
+        let d: [u64; 6] = std::array::from_fn(|i| s[i].saturating_sub(xs.kstats[i]));
         xs.kstats = s;
         self.block.add(q, PORT_Q_IMISSED, d[0] + d[3] + d[4]);
         self.block.add(q, PORT_Q_IERRORS, d[1]);

@@ -119,3 +119,54 @@ impl XskRing {
         unsafe { (*self.flags).load(Relaxed) & XDP_RING_NEED_WAKEUP != 0 }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A ring laid out like the kernel's (producer, consumer, flags, then entries) in a memfd.
+    fn fake(entries: u32, producer_side: bool) -> (XskRing, *mut u32) {
+        // SAFETY: plain memfd_create/ftruncate; the fd is closed by the OwnedFd.
+        let fd = unsafe { libc::memfd_create(c"xskring-test".as_ptr(), 0) };
+        assert!(fd >= 0);
+        let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
+        use std::os::fd::{AsRawFd, FromRawFd};
+        // SAFETY: fd is a fresh memfd.
+        assert_eq!(unsafe { libc::ftruncate(fd.as_raw_fd(), 1 << 16) }, 0);
+        let off = RingOffset { producer: 0, consumer: 64, flags: 128, desc: 192 };
+        let r = XskRing::map(fd.as_raw_fd(), &off, entries, 8, 0, producer_side, "test ring").unwrap();
+        let base = r.producer as *mut u32;
+        (r, base)
+    }
+
+    #[test]
+    fn producer_and_consumer_indices_wrap_and_cache() {
+        let (mut p, base) = fake(8, true);
+        assert_eq!(p.free(8), 8, "empty ring: all free");
+        p.advance(6, true);
+        // SAFETY: index words of the fake ring.
+        unsafe { assert_eq!(*base, 6, "producer published") };
+        assert_eq!(p.free(2), 2, "cached view suffices");
+        assert_eq!(p.free(4), 2, "consumer has not moved: still 2");
+        // SAFETY: the consumer index word (offset 64 = 16 u32s).
+        unsafe { *base.add(16) = 5 };
+        assert_eq!(p.free(4), 7, "re-read the consumer");
+        // wrap-around of the u32 indices: producer 2 below 2^32, consumer 4 below, cached view full
+        p.own = u32::MAX - 1;
+        p.other = p.own;
+        unsafe { *base.add(16) = u32::MAX - 3 };
+        assert_eq!(p.free(8), 6);
+        p.advance(4, true);
+        unsafe { assert_eq!(*base, 2, "wrapped") };
+
+        let (mut c, cbase) = fake(8, false);
+        assert_eq!(c.ready(), 0);
+        unsafe { *cbase = 3 };
+        assert_eq!(c.ready(), 3, "kernel produced 3");
+        c.advance(3, false);
+        unsafe { assert_eq!(*cbase.add(16), 3, "consumer released") };
+        assert!(!c.needs_wakeup());
+        unsafe { *cbase.add(32) = XDP_RING_NEED_WAKEUP };
+        assert!(c.needs_wakeup());
+    }
+}
