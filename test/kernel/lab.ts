@@ -52,10 +52,10 @@ export class Lab {
     return sh('ip', ['netns', 'exec', ns, cmd, ...args]);
   }
 
-  /** Starts the port agent (agent.ts) inside ns; it prints one JSON object per line. */
-  agent(ns: string, cfg: AgentConfig): Agent {
+  /** Starts the port agent (agent.ts) inside ns (behind `wrapper`, e.g. setpriv); it prints one JSON object per line. */
+  agent(ns: string, cfg: AgentConfig, wrapper: string[] = []): Agent {
     const path = fileURLToPath(new URL('./agent.js', import.meta.url));
-    const p = spawn('ip', ['netns', 'exec', ns, process.execPath, path, JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn('ip', ['netns', 'exec', ns, ...wrapper, process.execPath, path, JSON.stringify(cfg)], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.children.add(p);
     p.once('exit', () => this.children.delete(p));
     return new Agent(p);
