@@ -78,7 +78,7 @@ export async function kernelRxBench(name: string, kind: 'af_packet' | 'af_xdp'):
   const child = fileURLToPath(new URL('./kernel-rx-child.js', import.meta.url));
   const ours = async () => withSender(async () => {
     noProgram();
-    const out = execFileSync('ip', ['netns', 'exec', nsRx, 'taskset', '-c', '1', process.execPath, child, `${kind}:${b}`, String(secs), String(warm), String(burst)],
+    const out = execFileSync('ip', ['netns', 'exec', nsRx, 'taskset', '-c', '1', process.execPath, child, `${kind}:${b}${process.env['BENCH_PORT_ARGS'] ?? ''}`, String(secs), String(warm), String(burst)],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const r = JSON.parse(out.trim().split('\n').pop()!);
     lastOurs = r;
@@ -99,7 +99,7 @@ export async function kernelRxBench(name: string, kind: 'af_packet' | 'af_xdp'):
       peer: `dpdk-testpmd 22.11 rxonly, net_${kind} on the veth (burst ${burst}, 1 lcore on CPU1); sender: testpmd txonly net_${kind} on the peer veth (CPU0), 60 B frames`,
       ours,
       theirs,
-      context: () => ({ burst, seconds: secs, frame_bytes: 60, last_ours: lastOurs }),
+      context: () => ({ burst, seconds: secs, frame_bytes: 60, port_args: process.env['BENCH_PORT_ARGS'] ?? '', last_ours: lastOurs }),
     });
   } finally {
     for (const ns of [nsTx, nsRx]) {

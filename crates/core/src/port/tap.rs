@@ -115,17 +115,17 @@ impl NativePort for TapPort {
         while n < got {
             let h = out[n];
             let Some(buf) = self.pool.buf_ptr(h) else { break };
-            // SAFETY: h is freshly allocated (ours); room bytes from data_off lie inside it. One
-            // read(2) returns one frame (IFF_NO_PI: the bare Ethernet frame), truncated to room.
-            let r = unsafe { libc::read(qs.fd.as_raw_fd(), buf.add(data_off) as *mut libc::c_void, room + 1) };
+            // SAFETY: h is freshly allocated (ours); room bytes from data_off lie inside it (the
+            // stride may end right there, so never ask for more). One read(2) is one frame
+            // (IFF_NO_PI: the bare Ethernet frame).
+            let r = unsafe { libc::read(qs.fd.as_raw_fd(), buf.add(data_off) as *mut libc::c_void, room) };
             if r <= 0 {
+                if r < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EAGAIN) {
+                    errors += 1; // e.g. a frame longer than the buffer (the MTU grew after open)
+                }
                 break; // EAGAIN: nothing more queued
             }
             let len = r as usize;
-            if len > room {
-                errors += 1; // cannot happen while the MTU fits (checked at open); counted if it grew
-                continue;
-            }
             // SAFETY: buf is ours, its metadata in the first 64 bytes.
             unsafe { netdev::write_rx_meta(buf, data_off, len, port, q) };
             bytes += len as u64;
