@@ -129,6 +129,7 @@ mod tests {
         // SAFETY: plain memfd_create/ftruncate; the fd is closed by the OwnedFd.
         let fd = unsafe { libc::memfd_create(c"xskring-test".as_ptr(), 0) };
         assert!(fd >= 0);
+        // SAFETY: fd is the fresh memfd created just above.
         let fd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) };
         use std::os::fd::{AsRawFd, FromRawFd};
         // SAFETY: fd is a fresh memfd.
@@ -154,18 +155,23 @@ mod tests {
         // wrap-around of the u32 indices: producer 2 below 2^32, consumer 4 below, cached view full
         p.own = u32::MAX - 1;
         p.other = p.own;
+        // SAFETY: the fake ring's index words (u32s at offsets 0, 64, 128) lie in its live mapping.
         unsafe { *base.add(16) = u32::MAX - 3 };
         assert_eq!(p.free(8), 6);
         p.advance(4, true);
+        // SAFETY: the fake ring's index words (u32s at offsets 0, 64, 128) lie in its live mapping.
         unsafe { assert_eq!(*base, 2, "wrapped") };
 
         let (mut c, cbase) = fake(8, false);
         assert_eq!(c.ready(), 0);
+        // SAFETY: the fake ring's index words (u32s at offsets 0, 64, 128) lie in its live mapping.
         unsafe { *cbase = 3 };
         assert_eq!(c.ready(), 3, "kernel produced 3");
         c.advance(3, false);
+        // SAFETY: the fake ring's index words (u32s at offsets 0, 64, 128) lie in its live mapping.
         unsafe { assert_eq!(*cbase.add(16), 3, "consumer released") };
         assert!(!c.needs_wakeup());
+        // SAFETY: the fake ring's index words (u32s at offsets 0, 64, 128) lie in its live mapping.
         unsafe { *cbase.add(32) = XDP_RING_NEED_WAKEUP };
         assert!(c.needs_wakeup());
     }
