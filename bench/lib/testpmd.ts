@@ -193,9 +193,9 @@ function failureMessage(command: string[], code: number | null, signal: string |
     `command: ${command.join(' ')}\n--- last output ---\n${tail}${hint}`;
 }
 
-export interface Memory { memory: TestpmdMemory; eal: string[]; cleanUp: () => void }
+interface Memory { memory: TestpmdMemory; eal: string[]; cleanUp: () => void }
 
-export function setUpMemory(wanted: 'auto' | TestpmdMemory): Memory {
+function setUpMemory(wanted: 'auto' | TestpmdMemory): Memory {
   const noHuge: Memory = { memory: 'no-huge', eal: ['--no-huge', '-m', String(NOHUGE_MB)], cleanUp: () => {} };
   if (wanted === 'no-huge') return noHuge;
   const why = hugepagesShortfall();
