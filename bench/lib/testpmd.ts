@@ -38,6 +38,10 @@ export interface TestpmdOptions {
   memory?: 'auto' | TestpmdMemory;
   /** More testpmd application arguments (after the EAL's "--"). */
   extraArgs?: string[];
+  /** Run inside this network namespace (`ip netns exec NS dpdk-testpmd ...`): the kernel-port benches' veths live there. */
+  netns?: string;
+  /** Raw EAL core arguments replacing `-l lcores`, e.g. ['--lcores', '0@1,1@1']. */
+  ealCores?: string[];
 }
 
 export interface TestpmdResult {
@@ -76,7 +80,8 @@ export async function testpmd(opts: TestpmdOptions): Promise<TestpmdResult> {
   const mem = setUpMemory(opts.memory ?? 'auto');
   try {
     const command = [
-      binary, '-l', opts.lcores ?? '0,1', '--no-pci', '--file-prefix', prefix, ...mem.eal,
+      ...(opts.netns ? ['ip', 'netns', 'exec', opts.netns] : []),
+      binary, ...(opts.ealCores ?? ['-l', opts.lcores ?? '0,1']), '--no-pci', '--file-prefix', prefix, ...mem.eal,
       ...opts.vdevs.flatMap((v) => ['--vdev', v]),
       '--', `--forward-mode=${opts.mode}`, `--burst=${burst}`, '--nb-cores=1', '--stats-period', '1',
       ...(opts.extraArgs ?? []),

@@ -21,12 +21,14 @@ commands:
              --control NAME (control socket name; default ringway, or ringway-PID if taken) | --no-control
              port specs: null:size=64  ring:NAME  pcap:rx=in.pcap,tx=out.pcap,loop=1
                          virtio:0000:00:10.0[,transport=legacy]
+                         af_packet:IFACE  tap:NAME  af_xdp:IFACE[,queue=N][,mode=auto|native|skb][,zerocopy=auto|on|off]
   run        ringway run FILE: a pipeline from a module (.js; .ts where Node strips types) whose
              default export builds a Config, or a JSON configuration {"apps":{...},"links":[...]}
              --queues N (one worker per queue) --duration SECONDS --args JSON (to the builder)
              --dot | --mermaid (print the graph and exit)
              --metrics 127.0.0.1:9091 (Prometheus /metrics)  --control NAME (for ringway top)
-  devices    PCI network devices: driver, IOMMU group, usable by ringway and how  [--json]
+  devices    PCI network devices (driver, IOMMU group, usable and how) and kernel interfaces
+             (driver, queues, af_packet / af_xdp native|skb / tap)  [--json] [--kernel]
   bind       ringway bind BDF --driver vfio-pci|uio_pci_generic   (root; loads the module)
   unbind     ringway unbind BDF   back to the kernel driver (root)
   hugepages  --show | --reserve N   2 MiB hugepages for packet pools (root to reserve)

@@ -1,9 +1,12 @@
 // Copies of crates/core/src/port/layout.rs (the definition). Literal constants so V8 folds them;
 // test/layout.test.ts fails if any differs from what the addon exports. Byte offsets.
 export const PORT_HIST_BUCKETS = 12;
+export const PORT_KIND_AF_PACKET = 5;
+export const PORT_KIND_AF_XDP = 7;
 export const PORT_KIND_NULL = 1;
 export const PORT_KIND_PCAP = 3;
 export const PORT_KIND_RING = 2;
+export const PORT_KIND_TAP = 6;
 export const PORT_KIND_VIRTIO = 4;
 export const PORT_MAGIC = 0x54505752;
 export const PORT_MAX_QUEUES = 64;

@@ -66,6 +66,18 @@ export interface VirtioPortInfo {
   badUsed: number;
 }
 
+/** af_packet, tap and af_xdp ports: the kernel interface and how the port drives it. */
+export interface KernelPortInfo {
+  ifname: string;
+  ifindex: number;
+  /** af_packet: 'tpacket_v3 rx, tpacket_v2 tx'; tap: 'created ...' or 'attached ...'; af_xdp: e.g. 'native copy' */
+  mode: string;
+  /** why that mode, and what the kernel refused */
+  notes: string[];
+  mtu: number;
+  linkUp: boolean;
+}
+
 export interface QueueStats {
   ipackets: number;
   ibytes: number;
@@ -128,7 +140,9 @@ export class Port {
 
   /**
    * Opens a port from a spec string: null:size=64, ring:NAME, pcap:rx=in.pcap,tx=out.pcap,loop=1,
-   * virtio:0000:00:10.0[,transport=legacy] (a virtio-net function bound with `ringway bind`).
+   * virtio:0000:00:10.0[,transport=legacy] (a virtio-net function bound with `ringway bind`),
+   * af_packet:IFACE, tap:NAME, af_xdp:IFACE[,queue=N][,mode=auto|native|skb][,zerocopy=auto|on|off]
+   * (kernel interfaces, docs/kernel-ports.md).
    */
   static open(spec: string, opts: PortOptions): Port {
     if (typeof spec !== 'string') throw invalid('port spec must be a string such as null:size=64');
@@ -244,6 +258,14 @@ export class Port {
     return native.portVirtioInfo(this.id);
   }
 
+  /** af_packet, tap, af_xdp ports: interface, mode in use and why; re-reads link state and MTU
+   *  from the kernel into the shared block (so info() shows them too). Not for the hot path. */
+  kernelInfo(): KernelPortInfo {
+    this.check();
+    if (!KERNEL_KINDS.has(this.kind)) throw invalid(`port ${this.desc.spec} is not a kernel-interface port (af_packet, tap, af_xdp)`);
+    return native.portKernelInfo(this.id);
+  }
+
   stats(): PortStats {
     this.check();
     const queues: QueueStats[] = [];
@@ -284,6 +306,7 @@ export class Port {
   }
 }
 
+const KERNEL_KINDS = new Set(['af_packet', 'tap', 'af_xdp']);
 const openOwned = new Set<Port>();
 let exitHooked = false; // one 'exit' listener per thread, however often ports open and close
 
@@ -338,6 +361,9 @@ function makeBackend(p: Port): Backend {
       return new RingBackend(p, p.desc.ringRegion!, p.desc.ringEnd!);
     case 'pcap':
     case 'virtio':
+    case 'af_packet':
+    case 'tap':
+    case 'af_xdp':
       return new NativeBackend(p);
     default:
       throw new RingwayError(Codes.UNSUPPORTED, `port kind '${p.kind}' has no backend in this build`);

@@ -15,7 +15,9 @@ test('port specs: one parser, clear errors naming the spec and the fix', () => {
     ['pcap:loop=1', 'ERR_RINGWAY_INVALID_ARGUMENT', /needs rx=FILE, tx=FILE or both/],
     ['ring:has space', 'ERR_RINGWAY_INVALID_ARGUMENT', /name of 1-64 letters/],
     ['virtio:0000:00:1g.0', 'ERR_RINGWAY_INVALID_ARGUMENT', /bad PCI address '0000:00:1g.0': expected DDDD:BB:DD.F/],
-    ['af_xdp:veth0', 'ERR_RINGWAY_UNSUPPORTED', /not built yet/],
+    ['af_xdp:rwnone0', 'ERR_RINGWAY_INVALID_ARGUMENT', /no network interface 'rwnone0'.*ip link/],
+    ['af_packet:a/b', 'ERR_RINGWAY_INVALID_ARGUMENT', /bad interface name 'a\/b'/],
+    ['af_xdp:eth0,mode=turbo', 'ERR_RINGWAY_INVALID_ARGUMENT', /mode=auto\|native\|skb/],
     ['pcap:rx=/nonexistent/in.pcap', 'ERR_RINGWAY_IO', /nonexistent\/in.pcap/],
   ];
   for (const [spec, c, re] of bad) assert.throws(() => Port.open(spec, { pool }), code(c, re), spec);

@@ -5,6 +5,7 @@
 #![cfg_attr(test, allow(dead_code))]
 mod errors;
 mod memory;
+mod netdevs;
 mod pci;
 mod ports;
 mod registry;

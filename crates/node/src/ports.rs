@@ -4,6 +4,7 @@ use crate::registry::{self, Obj, PortEntry};
 use napi_derive::napi;
 use ringway_core::port::layout::*;
 use ringway_core::port::{self, pcap::PcapPort, ringpair, virtio::VirtioPort, NativePort, PortBlock, PortSpec};
+use ringway_core::port::{af_packet::AfPacketPort, tap::TapPort, xdp::AfXdpPort};
 use std::sync::Arc;
 
 #[napi(object)]
@@ -66,9 +67,33 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
             let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone(), id as u16).js()?);
             PortEntry { block, native: Some(v.clone() as Arc<dyn NativePort>), ring: None, virtio: Some(v) }
         }
+        PortSpec::AfPacket { iface } => {
+            out.kind = "af_packet".into();
+            let block = Arc::new(PortBlock::create(PORT_KIND_AF_PACKET, nq, [0; 6], pool_id).js()?);
+            let p = AfPacketPort::open(&spec, &iface, pool, block.clone()).js()?;
+            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
+        }
+        PortSpec::Tap { name } => {
+            out.kind = "tap".into();
+            let block = Arc::new(PortBlock::create(PORT_KIND_TAP, nq, [0; 6], pool_id).js()?);
+            let p = TapPort::open(&spec, &name, pool, block.clone()).js()?;
+            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
+        }
+        PortSpec::AfXdp { iface, first_queue, mode, zerocopy, busy_poll_us } => {
+            out.kind = "af_xdp".into();
+            let block = Arc::new(PortBlock::create(PORT_KIND_AF_XDP, nq, [0; 6], pool_id).js()?);
+            let cfg = ringway_core::port::xdp::XdpConfig { first_queue, mode, zerocopy, busy_poll_us };
+            let p = AfXdpPort::open(&spec, &iface, &cfg, pool, block.clone()).js()?;
+            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
+        }
     };
+    let native = entry.native.clone();
     registry::insert_at(id, Obj::Port(Arc::new(entry)));
     out.id = id;
+    if let Some(n) = native {
+        // received packets carry the port's id (META_PORT); pcap and virtio took it at open
+        n.set_port_id(id as u16);
+    }
     Ok(out)
 }
 
@@ -312,4 +337,26 @@ pub fn port_virtio_info(id: u32) -> napi::Result<VirtioPortInfo> {
         rx_nombuf: s.rx_nombuf as f64,
         bad_used: s.bad_used as f64,
     })
+}
+
+#[napi(object)]
+pub struct KernelPortInfo {
+    pub ifname: String,
+    pub ifindex: u32,
+    /// how the port drives the interface (af_xdp: "native copy", "skb copy", "native zero-copy"...)
+    pub mode: String,
+    /// why that mode, and what the kernel refused (qdisc bypass, zero-copy, busy polling)
+    pub notes: Vec<String>,
+    /// re-read from the kernel by this call
+    pub mtu: u32,
+    pub link_up: bool,
+}
+
+/// Kernel-interface ports (af_packet, tap, af_xdp): the interface and the mode in use; re-reads
+/// the link state and MTU into the shared block. Not for the hot path.
+#[napi]
+pub fn port_kernel_info(id: u32) -> napi::Result<KernelPortInfo> {
+    let e = registry::port(id)?;
+    let i = e.native.as_ref().and_then(|n| n.kernel_info()).ok_or_else(|| invalid(format!("port {id} is not a kernel-interface port (af_packet, tap, af_xdp)")))?;
+    Ok(KernelPortInfo { ifname: i.ifname, ifindex: i.ifindex, mode: i.mode, notes: i.notes, mtu: i.mtu, link_up: i.link_up })
 }

@@ -52,6 +52,9 @@ pub const PORT_KIND_NULL: u32   = 1;
 pub const PORT_KIND_RING: u32   = 2;
 pub const PORT_KIND_PCAP: u32   = 3;
 pub const PORT_KIND_VIRTIO: u32 = 4;
+pub const PORT_KIND_AF_PACKET: u32 = 5;
+pub const PORT_KIND_TAP: u32    = 6;
+pub const PORT_KIND_AF_XDP: u32 = 7;
 pub const PORT_MAX_QUEUES: usize = 64;
 pub const PORT_MIRROR_HEAD: usize = 0;
 pub const PORT_MIRROR_TAIL: usize = 4;
@@ -88,5 +91,6 @@ pub fn exported() -> Vec<(&'static str, u32)> {
         ("PORT_MIRROR_TAIL", PORT_MIRROR_TAIL as u32), ("PORT_MIRROR_DROPPED", PORT_MIRROR_DROPPED as u32),
         ("PORT_MIRROR_SNAPLEN", PORT_MIRROR_SNAPLEN as u32), ("PORT_MIRROR_DATA", PORT_MIRROR_DATA as u32),
         ("PORT_MIRROR_BYTES", PORT_MIRROR_BYTES as u32), ("PORT_MIRROR_REC", PORT_MIRROR_REC as u32),
+        ("PORT_KIND_AF_PACKET", PORT_KIND_AF_PACKET), ("PORT_KIND_TAP", PORT_KIND_TAP), ("PORT_KIND_AF_XDP", PORT_KIND_AF_XDP),
     ]
 }

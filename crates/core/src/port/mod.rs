@@ -4,13 +4,20 @@
 //!
 //! Backends whose work is pure shared-memory bookkeeping (null, ring) run in the worker's own
 //! language (src/port/*.ts) with no N-API crossing at all; backends that need the kernel, files or
-//! hardware (pcap, virtio) implement `NativePort` here and cost one crossing per burst.
+//! hardware (pcap, virtio, and the kernel-interface ports af_packet, tap, af_xdp) implement
+//! `NativePort` here and cost one crossing per burst.
+pub mod af_packet;
 pub mod layout;
+pub mod netdev;
 pub mod pcap;
 pub mod ringpair;
 pub mod shared;
 pub mod spec;
+pub mod tap;
+pub mod uapi;
 pub mod virtio;
+pub mod xdp;
+pub mod xdp_features;
 
 pub use shared::PortBlock;
 pub use spec::{parse, PortSpec};
@@ -24,4 +31,10 @@ pub trait NativePort: Send + Sync {
     fn tx_burst(&self, queue: u16, pkts: &[u32]) -> usize;
     /// Releases everything (buffers back to the pool, files flushed, device reset). Idempotent.
     fn close(&self) -> Result<()>;
+    /// The port's id (known once registered), written into received packets' META_PORT.
+    fn set_port_id(&self, _id: u16) {}
+    /// Kernel-interface ports: the interface, the mode in use and why; re-reads link and MTU.
+    fn kernel_info(&self) -> Option<netdev::KernelInfo> {
+        None
+    }
 }

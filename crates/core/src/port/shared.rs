@@ -43,6 +43,10 @@ impl PortBlock {
         unsafe { std::ptr::copy_nonoverlapping(mac.as_ptr(), self.region.as_ptr().add(PORT_OFF_MAC), 6) }
     }
 
+    pub fn set_mtu(&self, mtu: u32) {
+        self.word(PORT_OFF_MTU).store(mtu, Relaxed);
+    }
+
     pub fn set_link(&self, up: bool, speed_mbps: u32) {
         self.word(PORT_OFF_LINK).store(up as u32, Relaxed);
         self.word(PORT_OFF_SPEED).store(speed_mbps, Relaxed);

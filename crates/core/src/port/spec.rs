@@ -5,7 +5,10 @@
 //! ring:NAME                              one end of a named in-memory port pair (net_ring)
 //! pcap:rx=in.pcap[,tx=out.pcap][,loop=1] replay a capture / write one (net_pcap)
 //! virtio:0000:00:10.0[,transport=legacy] a virtio-net PCI function bound to vfio-pci or uio_pci_generic
-//! af_xdp:IFACE  af_packet:IFACE  tap:NAME  kernel-interface ports (not built yet: clear error)
+//! af_packet:IFACE                        a kernel interface through packet sockets (net_af_packet)
+//! tap:NAME                               a TAP interface, created or attached (net_tap)
+//! af_xdp:IFACE[,queue=N][,mode=auto|native|skb][,zerocopy=auto|on|off][,busy_poll=US]
+//!                                        a kernel interface through XDP sockets (net_af_xdp)
 //! ```
 use crate::error::{Error, Result};
 use std::path::PathBuf;
@@ -17,11 +20,25 @@ pub enum PortSpec {
     Pcap { rx: Option<PathBuf>, tx: Option<PathBuf>, repeat: bool },
     /// transport: None = modern when offered, else legacy; Some("modern" | "legacy") forces one
     Virtio { bdf: String, transport: Option<String> },
+    AfPacket { iface: String },
+    Tap { name: String },
+    /// first_queue: the interface's first RX queue the port's queue 0 binds to (queue q -> first_queue + q)
+    AfXdp { iface: String, first_queue: u32, mode: XdpMode, zerocopy: ZeroCopy, busy_poll_us: u32 },
 }
+
+/// How the XDP program is attached: native (in the driver) or skb (generic, after the stack's
+/// skb allocation); auto tries native first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum XdpMode { Auto, Native, Skb }
+
+/// Whether the XDP sockets bind zero-copy; auto lets the kernel choose (zero-copy when the driver
+/// supports it, copy otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ZeroCopy { Auto, On, Off }
 
 fn bad(spec: &str, why: impl std::fmt::Display) -> Error {
     Error::InvalidArgument(format!(
-        "bad port spec '{spec}': {why}. Examples: null:size=64, ring:NAME, pcap:rx=in.pcap,tx=out.pcap,loop=1, virtio:0000:00:10.0"
+        "bad port spec '{spec}': {why}. Examples: null:size=64, ring:NAME, pcap:rx=in.pcap,tx=out.pcap,loop=1, virtio:0000:00:10.0, af_packet:eth0, tap:rw0, af_xdp:eth0,queue=0"
     ))
 }
 
@@ -119,9 +136,45 @@ pub fn parse(spec: &str) -> Result<PortSpec> {
             }
             Ok(PortSpec::Virtio { bdf: parse_bdf(bdf)?, transport })
         }
-        "af_xdp" | "af_packet" | "tap" => Err(Error::Unsupported(format!(
-            "port kind '{kind}' in '{spec}' is planned but not built yet; use null, ring, pcap or virtio"
-        ))),
+        "af_packet" => {
+            let (iface, rest) = args.split_once(',').unwrap_or((args, ""));
+            if let Some((k, _)) = kv(spec, rest)?.first() {
+                return Err(bad(spec, format!("af_packet ports take only the interface name (queues come from the queues option), not '{k}'")));
+            }
+            super::netdev::check_name(spec, iface)?;
+            Ok(PortSpec::AfPacket { iface: iface.to_string() })
+        }
+        "tap" => {
+            if args.contains(',') {
+                return Err(bad(spec, "tap ports take only the interface name, e.g. tap:rw0 (queues come from the queues option)"));
+            }
+            super::netdev::check_name(spec, args)?;
+            Ok(PortSpec::Tap { name: args.to_string() })
+        }
+        "af_xdp" => {
+            let (iface, rest) = args.split_once(',').unwrap_or((args, ""));
+            super::netdev::check_name(spec, iface)?;
+            let (mut first_queue, mut mode, mut zerocopy, mut busy_poll_us) = (0u32, XdpMode::Auto, ZeroCopy::Auto, 0u32);
+            for (k, v) in kv(spec, rest)? {
+                match (k, v) {
+                    ("queue" | "start_queue", _) => {
+                        first_queue = v.parse().ok().filter(|&n| n < 4096).ok_or_else(|| bad(spec, format!("queue '{v}' must be a queue index (0 ..)")))?
+                    }
+                    ("mode", "auto") => mode = XdpMode::Auto,
+                    ("mode", "native" | "drv") => mode = XdpMode::Native,
+                    ("mode", "skb" | "generic") => mode = XdpMode::Skb,
+                    ("zerocopy", "auto") => zerocopy = ZeroCopy::Auto,
+                    ("zerocopy", "on" | "1") => zerocopy = ZeroCopy::On,
+                    ("zerocopy", "off" | "0") => zerocopy = ZeroCopy::Off,
+                    ("busy_poll", _) => {
+                        busy_poll_us = v.parse().ok().filter(|&n| n <= 1_000_000).ok_or_else(|| bad(spec, format!("busy_poll '{v}' must be microseconds (0 = off)")))?
+                    }
+                    _ => return Err(bad(spec, format!(
+                        "af_xdp ports take queue=N, mode=auto|native|skb, zerocopy=auto|on|off and busy_poll=US, not '{k}={v}' (queues come from the queues option)"))),
+                }
+            }
+            Ok(PortSpec::AfXdp { iface: iface.to_string(), first_queue, mode, zerocopy, busy_poll_us })
+        }
         _ => Err(bad(spec, format!("unknown port kind '{kind}'"))),
     }
 }
@@ -144,6 +197,16 @@ mod tests {
             parse("virtio:0000:00:1F.7,transport=legacy").unwrap(),
             PortSpec::Virtio { bdf: "0000:00:1f.7".into(), transport: Some("legacy".into()) }
         );
+        assert_eq!(parse("af_packet:veth0").unwrap(), PortSpec::AfPacket { iface: "veth0".into() });
+        assert_eq!(parse("tap:rw0").unwrap(), PortSpec::Tap { name: "rw0".into() });
+        assert_eq!(
+            parse("af_xdp:veth0").unwrap(),
+            PortSpec::AfXdp { iface: "veth0".into(), first_queue: 0, mode: XdpMode::Auto, zerocopy: ZeroCopy::Auto, busy_poll_us: 0 }
+        );
+        assert_eq!(
+            parse("af_xdp:eth1,queue=2,mode=skb,zerocopy=off,busy_poll=20").unwrap(),
+            PortSpec::AfXdp { iface: "eth1".into(), first_queue: 2, mode: XdpMode::Skb, zerocopy: ZeroCopy::Off, busy_poll_us: 20 }
+        );
     }
 
     #[test]
@@ -159,7 +222,11 @@ mod tests {
             ("virtio:0000:00:20.0", "bad PCI address"),
             ("virtio:0000:00:10.0,transport=pci", "transport=modern|legacy"),
             ("bogus:x", "unknown port kind 'bogus'"),
-            ("af_xdp:eth0", "not built yet"),
+            ("af_packet:", "bad interface name"),
+            ("af_packet:eth0,queues=2", "only the interface name"),
+            ("tap:a/b", "bad interface name"),
+            ("af_xdp:eth0,mode=fast", "mode=auto|native|skb"),
+            ("af_xdp:eth0,queue=x", "queue 'x'"),
         ] {
             let e = parse(s).unwrap_err().to_string();
             assert!(e.contains(want), "{s}: {e}");
