@@ -53,13 +53,8 @@ pub fn pool_create(opts: PoolOptions) -> napi::Result<PoolCreated> {
     };
     let pool = Pool::create(&cfg).js()?;
     let r = pool.region();
-    let out = PoolCreated {
-        id: 0,
-        bytes: r.len() as f64,
-        huge: r.is_huge(),
-        locked: r.is_locked(),
-        warning: r.warning().map(str::to_string),
-    };
+    let out =
+        PoolCreated { id: 0, bytes: r.len() as f64, huge: r.is_huge(), locked: r.is_locked(), warning: r.warning().map(str::to_string) };
     Ok(PoolCreated { id: registry::insert(Obj::Pool(pool)), ..out })
 }
 

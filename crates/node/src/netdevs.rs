@@ -24,10 +24,21 @@ pub struct KernelInterface {
 
 #[napi]
 pub fn kernel_interfaces() -> Vec<KernelInterface> {
-    netdev::interfaces().into_iter().map(|i| KernelInterface {
-        mac: i.mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"),
-        name: i.name, ifindex: i.ifindex, driver: i.driver, mtu: i.mtu, up: i.up, carrier: i.carrier,
-        rx_queues: i.rx_queues, tx_queues: i.tx_queues, xdp_prog: i.xdp_prog,
-        xdp_native: i.xdp.map(|x| x.native), xdp_zerocopy: i.xdp.map(|x| x.zerocopy),
-    }).collect()
+    netdev::interfaces()
+        .into_iter()
+        .map(|i| KernelInterface {
+            mac: i.mac.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"),
+            name: i.name,
+            ifindex: i.ifindex,
+            driver: i.driver,
+            mtu: i.mtu,
+            up: i.up,
+            carrier: i.carrier,
+            rx_queues: i.rx_queues,
+            tx_queues: i.tx_queues,
+            xdp_prog: i.xdp_prog,
+            xdp_native: i.xdp.map(|x| x.native),
+            xdp_zerocopy: i.xdp.map(|x| x.zerocopy),
+        })
+        .collect()
 }

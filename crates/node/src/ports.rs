@@ -33,9 +33,8 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
     let nq = queues as usize;
     // the id first: native ports write its low 16 bits into META_PORT of what they receive
     let id = registry::reserve();
-    let mut out = PortOpened {
-        id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None,
-    };
+    let mut out =
+        PortOpened { id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None };
     let entry = match parsed {
         PortSpec::Null { size, mac } => {
             out.kind = "null".into();
@@ -96,7 +95,6 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
     }
     Ok(out)
 }
-
 
 #[napi(object)]
 pub struct PortClosed {
@@ -357,6 +355,10 @@ pub struct KernelPortInfo {
 #[napi]
 pub fn port_kernel_info(id: u32) -> napi::Result<KernelPortInfo> {
     let e = registry::port(id)?;
-    let i = e.native.as_ref().and_then(|n| n.kernel_info()).ok_or_else(|| invalid(format!("port {id} is not a kernel-interface port (af_packet, tap, af_xdp)")))?;
+    let i = e
+        .native
+        .as_ref()
+        .and_then(|n| n.kernel_info())
+        .ok_or_else(|| invalid(format!("port {id} is not a kernel-interface port (af_packet, tap, af_xdp)")))?;
     Ok(KernelPortInfo { ifname: i.ifname, ifindex: i.ifindex, mode: i.mode, notes: i.notes, mtu: i.mtu, link_up: i.link_up })
 }

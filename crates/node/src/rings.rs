@@ -58,7 +58,11 @@ pub fn ring_wake(id: u32, offset: u32) -> napi::Result<()> {
 /// "asymmetric" (membarrier registered: publishers need only a compiler barrier) or "seqcst".
 #[napi]
 pub fn ring_barrier_mode() -> String {
-    if ringway_core::ring::barrier::init() { "asymmetric".into() } else { "seqcst".into() }
+    if ringway_core::ring::barrier::init() {
+        "asymmetric".into()
+    } else {
+        "seqcst".into()
+    }
 }
 
 struct Relay {
@@ -98,7 +102,9 @@ pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: 
                 }
                 if check_seq {
                     for &d in &buf[..n] {
-                        if d != expect { bad += 1.0; }
+                        if d != expect {
+                            bad += 1.0;
+                        }
                         expect = d.wrapping_add(1);
                     }
                 }
@@ -106,7 +112,9 @@ pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: 
                 while done < n {
                     done += dst.enqueue(&buf[done..n], false, false);
                     if done < n {
-                        if stop2.load(Ordering::Acquire) { break; }
+                        if stop2.load(Ordering::Acquire) {
+                            break;
+                        }
                         dst.wait_writable(256, Duration::from_millis(20));
                     }
                 }

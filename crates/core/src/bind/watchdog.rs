@@ -52,7 +52,10 @@ impl Watchdog {
         if pid < 0 {
             let e = Error::os("fork the uio watchdog");
             // SAFETY: closing the pipe we just made.
-            unsafe { libc::close(rfd); libc::close(wfd) };
+            unsafe {
+                libc::close(rfd);
+                libc::close(wfd)
+            };
             return Err(e);
         }
         if pid == 0 {

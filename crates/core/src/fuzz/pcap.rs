@@ -31,11 +31,7 @@ fn read(b: &[u8]) -> Read {
             }
             Ok(None) => break,
             Err(e) => {
-                assert!(
-                    matches!(e.code(), "ERR_RINGWAY_MALFORMED" | "ERR_RINGWAY_IO" | "ERR_RINGWAY_UNSUPPORTED"),
-                    "{}: {e}",
-                    e.code()
-                );
+                assert!(matches!(e.code(), "ERR_RINGWAY_MALFORMED" | "ERR_RINGWAY_IO" | "ERR_RINGWAY_UNSUPPORTED"), "{}: {e}", e.code());
                 err = Some(e.to_string());
                 break;
             }

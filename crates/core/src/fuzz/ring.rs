@@ -11,9 +11,19 @@ use std::alloc::{alloc_zeroed, dealloc, Layout};
 use std::collections::VecDeque;
 
 const HDR_WORDS: [usize; 13] = [
-    RING_OFF_MAGIC, RING_OFF_VERSION, RING_OFF_CAPACITY, RING_OFF_MASK, RING_OFF_FLAGS, RING_OFF_PROD_HEAD,
-    RING_OFF_PROD_TAIL, RING_OFF_CONS_HEAD, RING_OFF_CONS_TAIL, RING_OFF_WAKE_SEQ, RING_OFF_WAITERS,
-    RING_OFF_PROD_WAITERS, RING_OFF_SPACE_SEQ,
+    RING_OFF_MAGIC,
+    RING_OFF_VERSION,
+    RING_OFF_CAPACITY,
+    RING_OFF_MASK,
+    RING_OFF_FLAGS,
+    RING_OFF_PROD_HEAD,
+    RING_OFF_PROD_TAIL,
+    RING_OFF_CONS_HEAD,
+    RING_OFF_CONS_TAIL,
+    RING_OFF_WAKE_SEQ,
+    RING_OFF_WAITERS,
+    RING_OFF_PROD_WAITERS,
+    RING_OFF_SPACE_SEQ,
 ];
 
 fn one(b: &[u8]) -> u64 {
@@ -45,7 +55,15 @@ fn one(b: &[u8]) -> u64 {
                 assert!(k <= n && (!bulk || k == 0 || k == n));
                 if !scribbled {
                     let room = cap as usize - model.len();
-                    let want = if bulk { if n <= room { n } else { 0 } } else { n.min(room) };
+                    let want = if bulk {
+                        if n <= room {
+                            n
+                        } else {
+                            0
+                        }
+                    } else {
+                        n.min(room)
+                    };
                     assert_eq!(k, want, "enqueue of {n} (bulk {bulk}) into {}/{cap}", model.len());
                     model.extend(&buf[..k]);
                 }
@@ -56,7 +74,15 @@ fn one(b: &[u8]) -> u64 {
                 let k = ring.dequeue(&mut buf[..n], bulk, multi);
                 assert!(k <= n && (!bulk || k == 0 || k == n));
                 if !scribbled {
-                    let want = if bulk { if n <= model.len() { n } else { 0 } } else { n.min(model.len()) };
+                    let want = if bulk {
+                        if n <= model.len() {
+                            n
+                        } else {
+                            0
+                        }
+                    } else {
+                        n.min(model.len())
+                    };
                     assert_eq!(k, want, "dequeue of {n} (bulk {bulk}) from {}", model.len());
                     for &x in &buf[..k] {
                         assert_eq!(Some(x), model.pop_front(), "FIFO order");

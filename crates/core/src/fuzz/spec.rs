@@ -15,11 +15,7 @@ fn one(b: &[u8]) -> u64 {
             sig(&[1, super::hash(variant.as_bytes())])
         }
         Err(e) => {
-            assert!(
-                matches!(e.code(), "ERR_RINGWAY_INVALID_ARGUMENT" | "ERR_RINGWAY_UNSUPPORTED"),
-                "{}: {e}",
-                e.code()
-            );
+            assert!(matches!(e.code(), "ERR_RINGWAY_INVALID_ARGUMENT" | "ERR_RINGWAY_UNSUPPORTED"), "{}: {e}", e.code());
             let m = e.to_string();
             assert!(m.contains(&*s) || s.is_empty() || m.contains("PCI address"), "error does not name the spec: {m}");
             // which check refused it (without the spec's own text)

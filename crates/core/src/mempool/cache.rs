@@ -29,7 +29,9 @@ impl PoolCache {
         Ok(PoolCache { pool, slot, len: 0, size, flush_at: size * 3 / 2, allocs, frees, fail })
     }
 
-    pub fn pool(&self) -> &Arc<Pool> { &self.pool }
+    pub fn pool(&self) -> &Arc<Pool> {
+        &self.pool
+    }
 
     fn cache(&mut self) -> &mut [u32] {
         // SAFETY: this slot's cache array (POOL_CACHE_MAX entries) is owned by us while claimed.
@@ -131,7 +133,9 @@ impl PoolCache {
         self.publish();
     }
 
-    pub fn cached(&self) -> usize { self.len }
+    pub fn cached(&self) -> usize {
+        self.len
+    }
 }
 
 impl Drop for PoolCache {
@@ -148,7 +152,14 @@ mod tests {
     use crate::mempool::PoolConfig;
 
     fn pool(n: u32) -> Arc<Pool> {
-        Pool::create(&PoolConfig { name: "t".into(), n_bufs: n, huge: HugePolicy::Never, lock: LockPolicy::BestEffort, ..Default::default() }).unwrap()
+        Pool::create(&PoolConfig {
+            name: "t".into(),
+            n_bufs: n,
+            huge: HugePolicy::Never,
+            lock: LockPolicy::BestEffort,
+            ..Default::default()
+        })
+        .unwrap()
     }
 
     #[test]
@@ -183,21 +194,29 @@ mod tests {
     #[test]
     fn accounting_is_exact_across_users_and_threads() {
         let p = pool(4096);
-        let ts: Vec<_> = (0..4).map(|_| {
-            let p = p.clone();
-            std::thread::spawn(move || {
-                let mut c = PoolCache::new(p).unwrap();
-                let mut held: Vec<u32> = Vec::new();
-                let mut out = [0u32; 32];
-                for i in 0..20_000u32 {
-                    let n = c.alloc_burst(&mut out[..(i % 32 + 1) as usize]);
-                    held.extend_from_slice(&out[..n]);
-                    if held.len() > 300 { let k = held.len() / 2; c.free(&held[..k]); held.drain(..k); }
-                }
-                c.free(&held);
+        let ts: Vec<_> = (0..4)
+            .map(|_| {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    let mut c = PoolCache::new(p).unwrap();
+                    let mut held: Vec<u32> = Vec::new();
+                    let mut out = [0u32; 32];
+                    for i in 0..20_000u32 {
+                        let n = c.alloc_burst(&mut out[..(i % 32 + 1) as usize]);
+                        held.extend_from_slice(&out[..n]);
+                        if held.len() > 300 {
+                            let k = held.len() / 2;
+                            c.free(&held[..k]);
+                            held.drain(..k);
+                        }
+                    }
+                    c.free(&held);
+                })
             })
-        }).collect();
-        for t in ts { t.join().unwrap(); }
+            .collect();
+        for t in ts {
+            t.join().unwrap();
+        }
         let s = p.stats();
         assert_eq!(s.in_use, 0);
         assert_eq!(s.ring_free + s.cached, 4096);

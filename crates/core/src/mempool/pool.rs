@@ -74,17 +74,21 @@ impl Pool {
     pub fn create(cfg: &PoolConfig) -> Result<Arc<Pool>> {
         let name = &cfg.name;
         if cfg.n_bufs == 0 || cfg.n_bufs > (1 << 24) {
-            return Err(Error::InvalidArgument(format!(
-                "pool '{name}': {} buffers is out of range; use 1 .. 16777216", cfg.n_bufs)));
+            return Err(Error::InvalidArgument(format!("pool '{name}': {} buffers is out of range; use 1 .. 16777216", cfg.n_bufs)));
         }
         if cfg.data_room < 64 || cfg.data_room > 65535 - 64 - cfg.headroom.min(65535) || cfg.headroom > 4096 {
             return Err(Error::InvalidArgument(format!(
                 "pool '{name}': data room {} / headroom {} out of range; data room 64..65000 bytes and headroom \
-                 0..4096 with metadata+headroom+data under 64 KiB (default 2048 + 128)", cfg.data_room, cfg.headroom)));
+                 0..4096 with metadata+headroom+data under 64 KiB (default 2048 + 128)",
+                cfg.data_room, cfg.headroom
+            )));
         }
         if cfg.cache_size as usize * 3 / 2 + 256 > POOL_CACHE_MAX {
             return Err(Error::InvalidArgument(format!(
-                "pool '{name}': cache size {} is too large; at most {}", cfg.cache_size, (POOL_CACHE_MAX - 256) * 2 / 3)));
+                "pool '{name}': cache size {} is too large; at most {}",
+                cfg.cache_size,
+                (POOL_CACHE_MAX - 256) * 2 / 3
+            )));
         }
         let stride = align(META_SIZE + cfg.headroom as usize + cfg.data_room as usize, 64);
         if stride > HUGE_PAGE {
@@ -102,7 +106,9 @@ impl Pool {
         let bytes = buf_base + n_slots * stride;
         if bytes as u64 > POOL_MAX_BYTES {
             return Err(Error::InvalidArgument(format!(
-                "pool '{name}': {} MiB exceeds the 4 GiB a pool may span; use fewer or smaller buffers", bytes >> 20)));
+                "pool '{name}': {} MiB exceeds the 4 GiB a pool may span; use fewer or smaller buffers",
+                bytes >> 20
+            )));
         }
         let region = Arc::new(Region::create(name, bytes, cfg.huge, cfg.lock)?);
         let base = region.as_ptr();
@@ -123,8 +129,15 @@ impl Pool {
         // SAFETY: ring_off is 128-aligned and ring_bytes(ring_cap) bytes fit before buf_base.
         let ring = unsafe { Ring::init(base.add(ring_off), ring_cap, 0)? };
         let pool = Pool {
-            region, ring, n_bufs: cfg.n_bufs, n_slots: n_slots as u32, stride: stride as u32,
-            headroom: cfg.headroom, data_room: cfg.data_room, buf_base, cache_size: cfg.cache_size,
+            region,
+            ring,
+            n_bufs: cfg.n_bufs,
+            n_slots: n_slots as u32,
+            stride: stride as u32,
+            headroom: cfg.headroom,
+            data_room: cfg.data_room,
+            buf_base,
+            cache_size: cfg.cache_size,
         };
         let mut batch = Vec::with_capacity(256);
         for i in 0..n_slots {
@@ -146,13 +159,27 @@ impl Pool {
         Ok(Arc::new(pool))
     }
 
-    pub fn region(&self) -> &Arc<Region> { &self.region }
-    pub fn ring(&self) -> &Ring { &self.ring }
-    pub fn n_bufs(&self) -> u32 { self.n_bufs }
-    pub fn stride(&self) -> u32 { self.stride }
-    pub fn headroom(&self) -> u32 { self.headroom }
-    pub fn data_room(&self) -> u32 { self.data_room }
-    pub fn cache_size(&self) -> u32 { self.cache_size }
+    pub fn region(&self) -> &Arc<Region> {
+        &self.region
+    }
+    pub fn ring(&self) -> &Ring {
+        &self.ring
+    }
+    pub fn n_bufs(&self) -> u32 {
+        self.n_bufs
+    }
+    pub fn stride(&self) -> u32 {
+        self.stride
+    }
+    pub fn headroom(&self) -> u32 {
+        self.headroom
+    }
+    pub fn data_room(&self) -> u32 {
+        self.data_room
+    }
+    pub fn cache_size(&self) -> u32 {
+        self.cache_size
+    }
 
     /// Whether `h` names a buffer of this pool.
     #[inline]
@@ -234,7 +261,8 @@ impl Pool {
         }
         Err(Error::OutOfMemory(format!(
             "pool '{}': all {POOL_MAX_USERS} user slots are taken; close unused pool handles (worker views or queues)",
-            self.region.name())))
+            self.region.name()
+        )))
     }
 
     /// Returns a user's cached buffers to the ring and frees its slot. Also the crash path: the
@@ -288,7 +316,9 @@ impl Pool {
         let mut dup = 0;
         let mut mark = |h: u32, seen: &mut Vec<u8>| {
             if let Some(c) = seen.get_mut(h as usize) {
-                if *c > 0 { dup += 1 }
+                if *c > 0 {
+                    dup += 1
+                }
                 *c = c.saturating_add(1);
             } else {
                 dup += 1

@@ -20,7 +20,7 @@ use crate::error::{Error, Result};
 use crate::mempool::layout::META_SIZE;
 use crate::mempool::{Pool, PoolCache};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU32, AtomicU16, Ordering::*};
+use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::*};
 use std::sync::{Arc, Mutex};
 
 /// RX ring: 16 blocks of 256 KiB (~1800 64-byte packets each), retired after 1 ms when not full,
@@ -34,13 +34,31 @@ const TX_FRAMES: usize = 1024;
 
 /// struct tpacket_req3
 #[repr(C)]
-struct TpacketReq3 { block_size: u32, block_nr: u32, frame_size: u32, frame_nr: u32, retire_blk_tov: u32, sizeof_priv: u32, feature_req_word: u32 }
+struct TpacketReq3 {
+    block_size: u32,
+    block_nr: u32,
+    frame_size: u32,
+    frame_nr: u32,
+    retire_blk_tov: u32,
+    sizeof_priv: u32,
+    feature_req_word: u32,
+}
 /// struct tpacket_req
 #[repr(C)]
-struct TpacketReq { block_size: u32, block_nr: u32, frame_size: u32, frame_nr: u32 }
+struct TpacketReq {
+    block_size: u32,
+    block_nr: u32,
+    frame_size: u32,
+    frame_nr: u32,
+}
 /// struct packet_mreq
 #[repr(C)]
-struct PacketMreq { ifindex: i32, kind: u16, alen: u16, address: [u8; 8] }
+struct PacketMreq {
+    ifindex: i32,
+    kind: u16,
+    alen: u16,
+    address: [u8; 8],
+}
 
 struct RxRing {
     fd: OwnedFd,
@@ -96,7 +114,11 @@ fn bind(fd: i32, ifindex: u32, proto: u16) -> std::io::Result<()> {
     sll.sll_ifindex = ifindex as i32;
     // SAFETY: sll is a valid sockaddr_ll of the size given.
     let r = unsafe { libc::bind(fd, &sll as *const _ as *const libc::sockaddr, std::mem::size_of::<libc::sockaddr_ll>() as u32) };
-    if r < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+    if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 fn io(spec: &str, what: &str, e: std::io::Error) -> Error {
@@ -115,8 +137,13 @@ impl RxRing {
         let fd = s.as_raw_fd();
         setsockopt(fd, SOL_PACKET, PACKET_VERSION, &TPACKET_V3).map_err(|e| io(spec, "PACKET_VERSION TPACKET_V3", e))?;
         let req = TpacketReq3 {
-            block_size: RX_BLOCK_SIZE, block_nr: RX_BLOCK_NR, frame_size: RX_FRAME_SIZE,
-            frame_nr: RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCK_NR, retire_blk_tov: RX_RETIRE_MS, sizeof_priv: 0, feature_req_word: 0,
+            block_size: RX_BLOCK_SIZE,
+            block_nr: RX_BLOCK_NR,
+            frame_size: RX_FRAME_SIZE,
+            frame_nr: RX_BLOCK_SIZE / RX_FRAME_SIZE * RX_BLOCK_NR,
+            retire_blk_tov: RX_RETIRE_MS,
+            sizeof_priv: 0,
+            feature_req_word: 0,
         };
         setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req).map_err(|e| io(spec, "PACKET_RX_RING", e))?;
         let map = Mmap::new(fd, (RX_BLOCK_SIZE * RX_BLOCK_NR) as usize, 0, "the TPACKET_V3 RX ring")?;
@@ -166,7 +193,12 @@ impl TxRing {
         let block_size = (frame_size * 16).next_power_of_two().max(4096);
         let per_block = block_size / frame_size;
         let block_nr = TX_FRAMES.div_ceil(per_block);
-        let req = TpacketReq { block_size: block_size as u32, block_nr: block_nr as u32, frame_size: frame_size as u32, frame_nr: (per_block * block_nr) as u32 };
+        let req = TpacketReq {
+            block_size: block_size as u32,
+            block_nr: block_nr as u32,
+            frame_size: frame_size as u32,
+            frame_nr: (per_block * block_nr) as u32,
+        };
         setsockopt(fd, SOL_PACKET, PACKET_TX_RING, &req).map_err(|e| io(spec, "PACKET_TX_RING", e))?;
         let map = Mmap::new(fd, block_size * block_nr, 0, "the TPACKET_V2 TX ring")?;
         bind(fd, ifindex, 0).map_err(|e| io(spec, "bind of the TX socket", e))?;
@@ -212,16 +244,21 @@ impl AfPacketPort {
         block.set_mac(netdev::mac(ifname));
         block.set_link(up, netdev::speed(ifname));
         block.set_mtu(mtu);
-        let info = KernelInfo {
-            ifname: ifname.into(), ifindex, mode: "tpacket_v3 rx, tpacket_v2 tx".into(), notes, mtu, link_up: up,
-        };
+        let info = KernelInfo { ifname: ifname.into(), ifindex, mode: "tpacket_v3 rx, tpacket_v2 tx".into(), notes, mtu, link_up: up };
         Ok(AfPacketPort {
-            spec: spec.into(), block, pool, port_id: AtomicU16::new(0), queues, info: Mutex::new(info),
+            spec: spec.into(),
+            block,
+            pool,
+            port_id: AtomicU16::new(0),
+            queues,
+            info: Mutex::new(info),
             max_tx: AtomicU32::new((mtu as usize + ETH_HLEN + VLAN_HLEN) as u32),
         })
     }
 
-    pub fn spec(&self) -> &str { &self.spec }
+    pub fn spec(&self) -> &str {
+        &self.spec
+    }
 }
 
 impl NativePort for AfPacketPort {
@@ -264,8 +301,13 @@ impl NativePort for AfPacketPort {
             // SAFETY: the kernel wrote a tpacket3_hdr at `off` inside this block (it is ours: TP_STATUS_USER).
             let (next, snap, wire, mac, pkttype) = unsafe {
                 let p = b.add(rx.off);
-                ((p.add(T3_NEXT_OFFSET) as *const u32).read(), (p.add(T3_SNAPLEN) as *const u32).read() as usize,
-                 (p.add(T3_LEN) as *const u32).read() as usize, (p.add(T3_MAC) as *const u16).read() as usize, *p.add(T3_SLL_PKTTYPE))
+                (
+                    (p.add(T3_NEXT_OFFSET) as *const u32).read(),
+                    (p.add(T3_SNAPLEN) as *const u32).read() as usize,
+                    (p.add(T3_LEN) as *const u32).read() as usize,
+                    (p.add(T3_MAC) as *const u16).read() as usize,
+                    *p.add(T3_SLL_PKTTYPE),
+                )
             };
             if pkttype == PACKET_OUTGOING {
                 // another local sender's frame seen on its way out: not input
@@ -321,7 +363,10 @@ impl NativePort for AfPacketPort {
                 errors += 1;
             }
             n += 1;
-            let Some(buf) = self.pool.buf_ptr(h) else { errors += 1; continue };
+            let Some(buf) = self.pool.buf_ptr(h) else {
+                errors += 1;
+                continue;
+            };
             done[nd] = h;
             nd += 1;
             if nd == done.len() {

@@ -21,10 +21,15 @@ pub struct KernelInfo {
 
 /// A checked interface name: 1..15 bytes, no '/', ':' or whitespace (dev_valid_name).
 pub fn check_name(spec: &str, name: &str) -> Result<()> {
-    if name.is_empty() || name.len() >= IFNAMSIZ || name == "." || name == ".."
-        || name.chars().any(|c| c == '/' || c == ':' || c == ',' || c.is_whitespace()) {
+    if name.is_empty()
+        || name.len() >= IFNAMSIZ
+        || name == "."
+        || name == ".."
+        || name.chars().any(|c| c == '/' || c == ':' || c == ',' || c.is_whitespace())
+    {
         return Err(Error::InvalidArgument(format!(
-            "bad interface name '{name}' in '{spec}': 1 to 15 characters, no '/', ':', ',' or spaces (see `ip link`)")));
+            "bad interface name '{name}' in '{spec}': 1 to 15 characters, no '/', ':', ',' or spaces (see `ip link`)"
+        )));
     }
     Ok(())
 }
@@ -37,7 +42,8 @@ pub fn ifindex(spec: &str, name: &str) -> Result<u32> {
     if i == 0 {
         return Err(Error::InvalidArgument(format!(
             "port '{spec}': no network interface '{name}' in this network namespace. List them with `ip link` \
-             (or `ringway devices`); an interface in another namespace needs the program run inside it (`ip netns exec NS ...`)")));
+             (or `ringway devices`); an interface in another namespace needs the program run inside it (`ip netns exec NS ...`)"
+        )));
     }
     Ok(i)
 }
@@ -49,7 +55,8 @@ pub fn os_err(spec: &str, what: &str, cap: &str) -> Error {
         Some(libc::EPERM) | Some(libc::EACCES) => Error::InvalidArgument(format!(
             "port '{spec}': {what}: {e}. This needs {cap}: run as root, or grant it to node \
              (`setcap {caps}+ep $(readlink -f $(which node))`)",
-            caps = cap.to_ascii_lowercase().replace(" and ", ",").replace(' ', ""))),
+            caps = cap.to_ascii_lowercase().replace(" and ", ",").replace(' ', "")
+        )),
         _ => Error::Io(format!("port '{spec}': {what}: {e}")),
     }
 }
@@ -80,8 +87,12 @@ impl IfReq {
         r.name[..n].copy_from_slice(&name.as_bytes()[..n]);
         r
     }
-    pub fn short(&self) -> u16 { u16::from_ne_bytes([self.data[0], self.data[1]]) }
-    pub fn int(&self) -> i32 { i32::from_ne_bytes(self.data[..4].try_into().unwrap()) }
+    pub fn short(&self) -> u16 {
+        u16::from_ne_bytes([self.data[0], self.data[1]])
+    }
+    pub fn int(&self) -> i32 {
+        i32::from_ne_bytes(self.data[..4].try_into().unwrap())
+    }
 }
 
 fn ioctl(name: &str, req: u64, r: &mut IfReq) -> std::io::Result<()> {
@@ -123,7 +134,10 @@ pub fn link(name: &str) -> (bool, bool) {
 /// Speed in Mb/s from sysfs (0 when the driver does not say: veth and tap report 10000 or -1).
 pub fn speed(name: &str) -> u32 {
     std::fs::read_to_string(format!("/sys/class/net/{name}/speed"))
-        .ok().and_then(|s| s.trim().parse::<i64>().ok()).filter(|&v| v > 0).unwrap_or(0) as u32
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|&v| v > 0)
+        .unwrap_or(0) as u32
 }
 
 /// Sets IFF_UP (a TAP we created starts down).
@@ -157,7 +171,8 @@ pub fn driver(name: &str) -> String {
             return s;
         }
     }
-    std::fs::read_link(format!("/sys/class/net/{name}/device/driver")).ok()
+    std::fs::read_link(format!("/sys/class/net/{name}/device/driver"))
+        .ok()
         .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| "-".into())
 }
@@ -171,7 +186,9 @@ pub fn check_mtu(spec: &str, name: &str, mtu: u32, room: usize) -> Result<()> {
             "port '{spec}': interface '{name}' has MTU {mtu} (frames up to {frame} bytes) but this port can put only \
              {room} bytes in one pool buffer. Lower the MTU (`ip link set {name} mtu {max}`) or create the pool with a \
              larger dataRoom (Pool.create({{ dataRoom: {want} }}))",
-            max = room.saturating_sub(ETH_HLEN + VLAN_HLEN), want = frame.next_multiple_of(64) + 512)));
+            max = room.saturating_sub(ETH_HLEN + VLAN_HLEN),
+            want = frame.next_multiple_of(64) + 512
+        )));
     }
     Ok(())
 }
@@ -198,7 +215,8 @@ pub unsafe fn write_rx_meta(buf: *mut u8, data_off: usize, len: usize, port: u16
 #[inline]
 pub unsafe fn read_tx_meta(buf: *const u8, stride: usize) -> Option<(usize, usize)> {
     // SAFETY: caller's contract.
-    let (off, len) = unsafe { ((buf.add(META_DATA_OFF) as *const u16).read() as usize, (buf.add(META_DATA_LEN) as *const u16).read() as usize) };
+    let (off, len) =
+        unsafe { ((buf.add(META_DATA_OFF) as *const u16).read() as usize, (buf.add(META_DATA_LEN) as *const u16).read() as usize) };
     (off + len <= stride && len > 0).then_some((off, len))
 }
 
@@ -216,7 +234,9 @@ unsafe impl Sync for Mmap {}
 impl Mmap {
     pub fn new(fd: i32, len: usize, off: i64, what: &str) -> Result<Mmap> {
         // SAFETY: maps a kernel ring of `len` bytes from fd; checked for MAP_FAILED.
-        let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_POPULATE, fd, off) };
+        let p = unsafe {
+            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED | libc::MAP_POPULATE, fd, off)
+        };
         if p == libc::MAP_FAILED {
             return Err(Error::os(format!("mmap of {what} ({len} bytes)")));
         }
@@ -235,7 +255,11 @@ impl Drop for Mmap {
 pub fn setsockopt<T>(fd: i32, level: i32, name: i32, v: &T) -> std::io::Result<()> {
     // SAFETY: v points to size_of::<T>() readable bytes.
     let r = unsafe { libc::setsockopt(fd, level, name, v as *const T as *const libc::c_void, std::mem::size_of::<T>() as u32) };
-    if r < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
+    if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
 }
 
 /// getsockopt into a plain value; returns the length the kernel wrote.
@@ -243,7 +267,11 @@ pub fn getsockopt<T>(fd: i32, level: i32, name: i32, v: &mut T) -> std::io::Resu
     let mut len = std::mem::size_of::<T>() as u32;
     // SAFETY: v points to size_of::<T>() writable bytes; len says so.
     let r = unsafe { libc::getsockopt(fd, level, name, v as *mut T as *mut libc::c_void, &mut len) };
-    if r < 0 { Err(std::io::Error::last_os_error()) } else { Ok(len as usize) }
+    if r < 0 {
+        Err(std::io::Error::last_os_error())
+    } else {
+        Ok(len as usize)
+    }
 }
 
 #[cfg(test)]
@@ -289,16 +317,27 @@ pub fn interfaces() -> Vec<Interface> {
         .unwrap_or_default();
     names.sort();
     let feats = super::xdp_features::query();
-    names.into_iter().filter_map(|name| {
-        let ifindex = ifindex("devices", &name).ok()?;
-        let (up, carrier) = link(&name);
-        let tx_queues = std::fs::read_dir(format!("/sys/class/net/{name}/queues"))
-            .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("tx-")).count() as u32)
-            .unwrap_or(0);
-        Some(Interface {
-            driver: driver(&name), mac: mac(&name), mtu: mtu(&name), up, carrier, rx_queues: rx_queues(&name), tx_queues,
-            xdp_prog: super::xdp::libbpf::xdp_prog_id(ifindex).filter(|&id| id != 0),
-            xdp: feats.as_ref().map(|m| m.get(&ifindex).copied().unwrap_or_default()), ifindex, name,
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let ifindex = ifindex("devices", &name).ok()?;
+            let (up, carrier) = link(&name);
+            let tx_queues = std::fs::read_dir(format!("/sys/class/net/{name}/queues"))
+                .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("tx-")).count() as u32)
+                .unwrap_or(0);
+            Some(Interface {
+                driver: driver(&name),
+                mac: mac(&name),
+                mtu: mtu(&name),
+                up,
+                carrier,
+                rx_queues: rx_queues(&name),
+                tx_queues,
+                xdp_prog: super::xdp::libbpf::xdp_prog_id(ifindex).filter(|&id| id != 0),
+                xdp: feats.as_ref().map(|m| m.get(&ifindex).copied().unwrap_or_default()),
+                ifindex,
+                name,
+            })
         })
-    }).collect()
+        .collect()
 }

@@ -32,7 +32,14 @@ pub struct PcapPort {
 }
 
 impl PcapPort {
-    pub fn open(rx: Option<&Path>, tx: Option<&Path>, repeat: bool, pool: Arc<Pool>, block: Arc<PortBlock>, port_id: u16) -> Result<PcapPort> {
+    pub fn open(
+        rx: Option<&Path>,
+        tx: Option<&Path>,
+        repeat: bool,
+        pool: Arc<Pool>,
+        block: Arc<PortBlock>,
+        port_id: u16,
+    ) -> Result<PcapPort> {
         if block.n_queues() != 1 {
             return Err(Error::InvalidArgument(format!("pcap ports have exactly 1 queue, not {}", block.n_queues())));
         }
@@ -93,10 +100,20 @@ impl NativePort for PcapPort {
                 }
                 Ok(None) if rx.repeat && !rewound => {
                     rewound = true; // an empty file must not spin forever
-                    if rx.reader.rewind().is_err() { rx.done = true; break; }
+                    if rx.reader.rewind().is_err() {
+                        rx.done = true;
+                        break;
+                    }
                 }
-                Ok(None) => { rx.done = true; break; }
-                Err(_) => { errors += 1; rx.done = true; break; }
+                Ok(None) => {
+                    rx.done = true;
+                    break;
+                }
+                Err(_) => {
+                    errors += 1;
+                    rx.done = true;
+                    break;
+                }
             }
         }
         for &h in &out[..n] {
@@ -122,7 +139,11 @@ impl NativePort for PcapPort {
         let (mut done, mut nd) = ([0u32; 64], 0usize);
         for &h in pkts {
             // SAFETY: tx_burst hands ownership of h to this queue; one reference at a time.
-            let Some(buf) = (unsafe { self.buffer(h) }) else { errors += 1; n += 1; continue };
+            let Some(buf) = (unsafe { self.buffer(h) }) else {
+                errors += 1;
+                n += 1;
+                continue;
+            };
             done[nd] = h;
             nd += 1;
             let off = u16::from_ne_bytes([buf[META_DATA_OFF], buf[META_DATA_OFF + 1]]) as usize;

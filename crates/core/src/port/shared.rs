@@ -29,8 +29,12 @@ impl PortBlock {
         Ok(b)
     }
 
-    pub fn region(&self) -> &Arc<Region> { &self.region }
-    pub fn n_queues(&self) -> usize { self.n_queues }
+    pub fn region(&self) -> &Arc<Region> {
+        &self.region
+    }
+    pub fn n_queues(&self) -> usize {
+        self.n_queues
+    }
 
     fn word(&self, off: usize) -> &AtomicU32 {
         assert!(off + 4 <= PORT_Q_OFF && off.is_multiple_of(4));

@@ -15,26 +15,56 @@ use std::path::PathBuf;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PortSpec {
-    Null { size: u16, mac: [u8; 6] },
-    Ring { name: String },
-    Pcap { rx: Option<PathBuf>, tx: Option<PathBuf>, repeat: bool },
+    Null {
+        size: u16,
+        mac: [u8; 6],
+    },
+    Ring {
+        name: String,
+    },
+    Pcap {
+        rx: Option<PathBuf>,
+        tx: Option<PathBuf>,
+        repeat: bool,
+    },
     /// transport: None = modern when offered, else legacy; Some("modern" | "legacy") forces one
-    Virtio { bdf: String, transport: Option<String> },
-    AfPacket { iface: String },
-    Tap { name: String },
+    Virtio {
+        bdf: String,
+        transport: Option<String>,
+    },
+    AfPacket {
+        iface: String,
+    },
+    Tap {
+        name: String,
+    },
     /// first_queue: the interface's first RX queue the port's queue 0 binds to (queue q -> first_queue + q)
-    AfXdp { iface: String, first_queue: u32, mode: XdpMode, zerocopy: ZeroCopy, busy_poll_us: u32 },
+    AfXdp {
+        iface: String,
+        first_queue: u32,
+        mode: XdpMode,
+        zerocopy: ZeroCopy,
+        busy_poll_us: u32,
+    },
 }
 
 /// How the XDP program is attached: native (in the driver) or skb (generic, after the stack's
 /// skb allocation); auto tries native first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum XdpMode { Auto, Native, Skb }
+pub enum XdpMode {
+    Auto,
+    Native,
+    Skb,
+}
 
 /// Whether the XDP sockets bind zero-copy; auto lets the kernel choose (zero-copy when the driver
 /// supports it, copy otherwise).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ZeroCopy { Auto, On, Off }
+pub enum ZeroCopy {
+    Auto,
+    On,
+    Off,
+}
 
 fn bad(spec: &str, why: impl std::fmt::Display) -> Error {
     Error::InvalidArgument(format!(
@@ -47,9 +77,7 @@ fn kv<'a>(spec: &str, args: &'a str) -> Result<Vec<(&'a str, &'a str)>> {
     if args.is_empty() {
         return Ok(vec![]);
     }
-    args.split(',')
-        .map(|p| p.split_once('=').ok_or_else(|| bad(spec, format!("'{p}' is not key=value"))))
-        .collect()
+    args.split(',').map(|p| p.split_once('=').ok_or_else(|| bad(spec, format!("'{p}' is not key=value")))).collect()
 }
 
 pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
@@ -89,7 +117,10 @@ pub fn parse(spec: &str) -> Result<PortSpec> {
             for (k, v) in kv(spec, args)? {
                 match k {
                     "size" => {
-                        size = v.parse().ok().filter(|s| (14..=9000).contains(s))
+                        size = v
+                            .parse()
+                            .ok()
+                            .filter(|s| (14..=9000).contains(s))
                             .ok_or_else(|| bad(spec, format!("size '{v}' must be a number of bytes from 14 to 9000")))?
                     }
                     "mac" => mac = parse_mac(v).ok_or_else(|| bad(spec, format!("mac '{v}' is not aa:bb:cc:dd:ee:ff")))?,
@@ -139,7 +170,10 @@ pub fn parse(spec: &str) -> Result<PortSpec> {
         "af_packet" => {
             let (iface, rest) = args.split_once(',').unwrap_or((args, ""));
             if let Some((k, _)) = kv(spec, rest)?.first() {
-                return Err(bad(spec, format!("af_packet ports take only the interface name (queues come from the queues option), not '{k}'")));
+                return Err(bad(
+                    spec,
+                    format!("af_packet ports take only the interface name (queues come from the queues option), not '{k}'"),
+                ));
             }
             super::netdev::check_name(spec, iface)?;
             Ok(PortSpec::AfPacket { iface: iface.to_string() })

@@ -56,7 +56,8 @@ fn open_queue(spec: &str, name: &str, multi: bool) -> Result<OwnedFd> {
             Some(libc::EINVAL) | Some(libc::EBUSY) => Error::DeviceBusy(format!(
                 "port '{spec}': cannot attach to TAP '{name}' ({e}): it exists with other flags ({}) or another process holds it; \
                  open it with the queue count it was made for, or remove it (`ip link del {name}`)",
-                if multi { "not multi_queue?" } else { "multi_queue? open it with queues > 1" })),
+                if multi { "not multi_queue?" } else { "multi_queue? open it with queues > 1" }
+            )),
             _ => Error::Io(format!("port '{spec}': TUNSETIFF {name}: {e}")),
         });
     }
@@ -146,7 +147,11 @@ impl NativePort for TapPort {
         let (mut n, mut sent, mut bytes, mut errors) = (0usize, 0u64, 0u64, 0u64);
         let (mut done, mut nd) = ([0u32; 64], 0usize);
         for &h in pkts {
-            let Some(buf) = self.pool.buf_ptr(h) else { errors += 1; n += 1; continue };
+            let Some(buf) = self.pool.buf_ptr(h) else {
+                errors += 1;
+                n += 1;
+                continue;
+            };
             // SAFETY: tx_burst hands h to us; metadata in its first 64 bytes.
             if let Some((off, len)) = unsafe { netdev::read_tx_meta(buf, stride) } {
                 // SAFETY: [off, off+len) lies inside the buffer (read_tx_meta).

@@ -1,20 +1,20 @@
 //! virtio-net user-space driver (virtio 1.2, split virtqueues, PCI transport modern + legacy).
 //! See docs/virtio.md for the map from spec sections to code.
 pub mod buffers;
+#[cfg(test)]
+pub(crate) mod hostile;
 pub mod net;
 pub mod pool_dma;
 pub mod spec;
+#[cfg(test)]
+pub(crate) mod testdev;
 pub mod transport_legacy;
 pub mod transport_modern;
 pub mod virtqueue;
-#[cfg(test)]
-pub(crate) mod testdev;
-#[cfg(test)]
-pub(crate) mod hostile;
 
 pub use buffers::{DmaBuffers, DmaPool};
-pub use pool_dma::PoolDma;
 pub use net::{Config, Stats, TransportKind, VirtioNet};
+pub use pool_dma::PoolDma;
 
 use crate::error::Result;
 

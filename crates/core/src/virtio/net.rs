@@ -130,9 +130,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
         dev.config.enable_bus_master()?;
         let transport = match cfg.transport {
             TransportKind::Legacy => boxed(Legacy::probe(&dev)?),
-            TransportKind::Modern => boxed(
-                Modern::probe(&dev)?.ok_or_else(|| Error::Unsupported(format!("{bdf}: no virtio 1.x capabilities")))?,
-            ),
+            TransportKind::Modern => {
+                boxed(Modern::probe(&dev)?.ok_or_else(|| Error::Unsupported(format!("{bdf}: no virtio 1.x capabilities")))?)
+            }
             TransportKind::Auto => match Modern::probe(&dev)? {
                 Some(m) => boxed(m),
                 None => boxed(Legacy::probe(&dev)?),

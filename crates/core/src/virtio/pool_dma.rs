@@ -206,8 +206,7 @@ mod tests {
     use crate::mempool::PoolConfig;
 
     fn pool(n: u32, huge: HugePolicy) -> Arc<Pool> {
-        Pool::create(&PoolConfig { name: "dma-t".into(), n_bufs: n, huge, lock: LockPolicy::BestEffort, ..Default::default() })
-            .unwrap()
+        Pool::create(&PoolConfig { name: "dma-t".into(), n_bufs: n, huge, lock: LockPolicy::BestEffort, ..Default::default() }).unwrap()
     }
 
     #[test]

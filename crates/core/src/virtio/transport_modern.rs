@@ -176,7 +176,8 @@ impl Transport for Modern {
     }
     fn notify(&self, q: u16) -> Result<()> {
         // §4.1.5.2: write the queue index to its notify address.
-        let off = self.notify_off.get(q as usize).copied().flatten().ok_or_else(|| Error::InvalidArgument(format!("queue {q} not set up")))?;
+        let off =
+            self.notify_off.get(q as usize).copied().flatten().ok_or_else(|| Error::InvalidArgument(format!("queue {q} not set up")))?;
         self.bar(self.notify).write16(self.notify.off + off, q)
     }
     fn config8(&self, off: usize) -> Result<u8> {

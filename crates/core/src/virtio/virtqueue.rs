@@ -470,7 +470,7 @@ mod tests {
         assert_eq!(vq.mem.read::<u16>(vq.avail_off + AVAIL_HDR + 2 * 8), 4);
         assert!(vq.push(6, &[(0x6000, 64, false)]));
         assert!(!vq.publish()); // 5 -> 6
-        // wrap: avail_event 0xffff, idx moving 0xfffe -> 0x0001 crosses it
+                                // wrap: avail_event 0xffff, idx moving 0xfffe -> 0x0001 crosses it
         let mut w = Virtqueue::new(0, 4, 0).unwrap();
         w.set_event_idx(true);
         w.avail_idx = Wrapping(0xfffe);

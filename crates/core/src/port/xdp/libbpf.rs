@@ -81,7 +81,11 @@ fn load() -> std::result::Result<Libbpf, String> {
     let sym = |name: &CStr| -> std::result::Result<*mut c_void, String> {
         // SAFETY: h is a live handle; name is NUL-terminated.
         let p = unsafe { libc::dlsym(h, name.as_ptr()) };
-        if p.is_null() { Err(format!("libbpf.so.1 has no {name:?} (libbpf older than 1.0?)")) } else { Ok(p) }
+        if p.is_null() {
+            Err(format!("libbpf.so.1 has no {name:?} (libbpf older than 1.0?)"))
+        } else {
+            Ok(p)
+        }
     };
     // SAFETY: each symbol has the C signature of libbpf 1.x's bpf.h / libbpf.h, which the types above copy.
     unsafe {
@@ -105,8 +109,11 @@ unsafe extern "C" fn quiet(_level: c_int, _fmt: *const c_char, _args: *mut c_voi
 /// The process's libbpf, or the error naming the package to install.
 pub fn get() -> Result<&'static Libbpf> {
     static L: OnceLock<std::result::Result<Libbpf, String>> = OnceLock::new();
-    L.get_or_init(load).as_ref().map_err(|why| Error::Unsupported(format!(
-        "af_xdp ports load their XDP program with libbpf, which could not be loaded ({why}): install it with `apt-get install libbpf1`")))
+    L.get_or_init(load).as_ref().map_err(|why| {
+        Error::Unsupported(format!(
+            "af_xdp ports load their XDP program with libbpf, which could not be loaded ({why}): install it with `apt-get install libbpf1`"
+        ))
+    })
 }
 
 /// The id of the XDP program attached to `ifindex` in any mode (0: none), for `ringway devices`.

@@ -58,10 +58,23 @@ const KICK_BATCH: usize = 32;
 
 /// struct xdp_umem_reg
 #[repr(C)]
-struct UmemReg { addr: u64, len: u64, chunk_size: u32, headroom: u32, flags: u32, tx_metadata_len: u32 }
+struct UmemReg {
+    addr: u64,
+    len: u64,
+    chunk_size: u32,
+    headroom: u32,
+    flags: u32,
+    tx_metadata_len: u32,
+}
 /// struct sockaddr_xdp
 #[repr(C)]
-struct SockaddrXdp { family: u16, flags: u16, ifindex: u32, queue_id: u32, shared_umem_fd: u32 }
+struct SockaddrXdp {
+    family: u16,
+    flags: u16,
+    ifindex: u32,
+    queue_id: u32,
+    shared_umem_fd: u32,
+}
 
 struct XskQueue {
     fd: OwnedFd,
@@ -98,7 +111,8 @@ fn io(spec: &str, what: &str, e: std::io::Error) -> Error {
     match e.raw_os_error() {
         Some(libc::EPERM) | Some(libc::EACCES) => Error::InvalidArgument(format!(
             "port '{spec}': {what}: {e}. XDP sockets need CAP_NET_RAW (and CAP_IPC_LOCK or a large enough `ulimit -l` \
-             for the UMEM): run as root, or `setcap cap_net_raw,cap_net_admin,cap_bpf,cap_ipc_lock+ep $(readlink -f $(which node))`")),
+             for the UMEM): run as root, or `setcap cap_net_raw,cap_net_admin,cap_bpf,cap_ipc_lock+ep $(readlink -f $(which node))`"
+        )),
         _ => Error::Io(format!("port '{spec}': {what}: {e}")),
     }
 }
@@ -109,13 +123,19 @@ impl XskQueue {
         let (w, b) = ((h / 64) as usize, 1u64 << (h % 64));
         let Some(word) = self.posted.get_mut(w) else { return false };
         let was = *word & b != 0;
-        if on { *word |= b } else { *word &= !b }
+        if on {
+            *word |= b
+        } else {
+            *word &= !b
+        }
         was
     }
 
     fn wake(&self) {
         // SAFETY: recvfrom with no buffer on an XSK is the documented RX wake-up (af_xdp.rst, need_wakeup).
-        unsafe { libc::recvfrom(self.fd.as_raw_fd(), std::ptr::null_mut(), 0, libc::MSG_DONTWAIT, std::ptr::null_mut(), std::ptr::null_mut()) };
+        unsafe {
+            libc::recvfrom(self.fd.as_raw_fd(), std::ptr::null_mut(), 0, libc::MSG_DONTWAIT, std::ptr::null_mut(), std::ptr::null_mut())
+        };
     }
 }
 
@@ -129,7 +149,9 @@ impl AfXdpPort {
             return Err(Error::InvalidArgument(format!(
                 "port '{spec}': interface '{ifname}' has {have} RX queue(s) but queues {}..{} were asked for; open it with \
                  queue + queues <= {have}, or give it more (`ethtool -L {ifname} combined N`; a veth: numrxqueues N when created)",
-                cfg.first_queue, cfg.first_queue + nq - 1)));
+                cfg.first_queue,
+                cfg.first_queue + nq - 1
+            )));
         }
         let stride = pool.stride() as usize;
         let chunk = stride - META_SIZE;
@@ -137,7 +159,8 @@ impl AfXdpPort {
             return Err(Error::InvalidArgument(format!(
                 "port '{spec}': AF_XDP needs chunks of 2048..4096 bytes (one page at most) but this pool's buffers give {chunk} \
                  (stride {stride} minus 64 bytes of metadata); create the pool with headroom + dataRoom between 1984 and 4032 \
-                 (the default 128 + 2048 works)")));
+                 (the default 128 + 2048 works)"
+            )));
         }
         let max_len = chunk - XDP_PACKET_HEADROOM;
         let mtu = netdev::mtu(ifname);
@@ -165,19 +188,31 @@ impl AfXdpPort {
             let raw = fd.as_raw_fd();
             if q == 0 {
                 let reg = UmemReg {
-                    addr: region.as_ptr() as u64, len: region.len() as u64, chunk_size: chunk as u32, headroom: 0,
-                    flags: XDP_UMEM_UNALIGNED_CHUNK_FLAG, tx_metadata_len: 0,
+                    addr: region.as_ptr() as u64,
+                    len: region.len() as u64,
+                    chunk_size: chunk as u32,
+                    headroom: 0,
+                    flags: XDP_UMEM_UNALIGNED_CHUNK_FLAG,
+                    tx_metadata_len: 0,
                 };
                 setsockopt(raw, SOL_XDP, XDP_UMEM_REG, &reg).map_err(|e| match e.raw_os_error() {
-                    Some(libc::ENOMEM) | Some(libc::ENOBUFS) => Error::MemlockLimit(format!(
+                    Some(libc::ENOMEM) | Some(libc::ENOBUFS) => {
+                        Error::MemlockLimit(format!(
                         "port '{spec}': registering the pool ({} MiB) as the AF_XDP UMEM: {e}. The kernel pins it against RLIMIT_MEMLOCK: \
-                         `ulimit -l unlimited` (LimitMEMLOCK=infinity in a systemd unit) or run with CAP_IPC_LOCK", region.len() >> 20)),
+                         `ulimit -l unlimited` (LimitMEMLOCK=infinity in a systemd unit) or run with CAP_IPC_LOCK", region.len() >> 20))
+                    }
                     Some(libc::EINVAL) => Error::Unsupported(format!(
-                        "port '{spec}': the kernel refused the UMEM ({e}): unaligned chunks need Linux 5.4+; use af_packet:{ifname}")),
+                        "port '{spec}': the kernel refused the UMEM ({e}): unaligned chunks need Linux 5.4+; use af_packet:{ifname}"
+                    )),
                     _ => io(spec, "XDP_UMEM_REG", e),
                 })?;
             }
-            for (opt, what, n) in [(XDP_UMEM_FILL_RING, "fill", FILL_RING), (XDP_UMEM_COMPLETION_RING, "completion", RING), (XDP_RX_RING, "RX", RING), (XDP_TX_RING, "TX", RING)] {
+            for (opt, what, n) in [
+                (XDP_UMEM_FILL_RING, "fill", FILL_RING),
+                (XDP_UMEM_COMPLETION_RING, "completion", RING),
+                (XDP_RX_RING, "RX", RING),
+                (XDP_TX_RING, "TX", RING),
+            ] {
                 setsockopt(raw, SOL_XDP, opt, &n).map_err(|e| io(spec, &format!("sizing the {what} ring"), e))?;
             }
             let mut off = MmapOffsets::default();
@@ -186,22 +221,27 @@ impl AfXdpPort {
             let tx = XskRing::map(raw, &off.tx, RING, DESC, XDP_PGOFF_TX_RING, true, "the XSK TX ring")?;
             let fill = XskRing::map(raw, &off.fr, FILL_RING, ADDR, XDP_UMEM_PGOFF_FILL_RING, true, "the UMEM fill ring")?;
             let comp = XskRing::map(raw, &off.cr, RING, ADDR, XDP_UMEM_PGOFF_COMPLETION_RING, false, "the UMEM completion ring")?;
-            let mut flags: u16 = XDP_USE_NEED_WAKEUP | match cfg.zerocopy {
-                ZeroCopy::On => XDP_ZEROCOPY,
-                ZeroCopy::Off => XDP_COPY,
-                ZeroCopy::Auto => 0, // the kernel tries zero-copy and falls back to copy
-            };
+            let mut flags: u16 = XDP_USE_NEED_WAKEUP
+                | match cfg.zerocopy {
+                    ZeroCopy::On => XDP_ZEROCOPY,
+                    ZeroCopy::Off => XDP_COPY,
+                    ZeroCopy::Auto => 0, // the kernel tries zero-copy and falls back to copy
+                };
             if q > 0 {
                 // A socket sharing the UMEM may name no other flag: it inherits copy/zero-copy
                 // and need_wakeup from the UMEM's first socket (net/xdp/xsk.c, xsk_bind).
                 flags = XDP_SHARED_UMEM;
             }
             let sa = SockaddrXdp {
-                family: AF_XDP as u16, flags, ifindex, queue_id: cfg.first_queue + q,
+                family: AF_XDP as u16,
+                flags,
+                ifindex,
+                queue_id: cfg.first_queue + q,
                 shared_umem_fd: if q > 0 { queues[0].fd.as_raw_fd() as u32 } else { 0 },
             };
             // SAFETY: sa is a struct sockaddr_xdp of the size given.
-            if unsafe { libc::bind(raw, &sa as *const SockaddrXdp as *const libc::sockaddr, std::mem::size_of::<SockaddrXdp>() as u32) } < 0 {
+            if unsafe { libc::bind(raw, &sa as *const SockaddrXdp as *const libc::sockaddr, std::mem::size_of::<SockaddrXdp>() as u32) } < 0
+            {
                 let e = std::io::Error::last_os_error();
                 let qid = cfg.first_queue + q;
                 return Err(match e.raw_os_error() {
@@ -229,8 +269,18 @@ impl AfXdpPort {
             // one bit per buffer slot of the region (handles are slot numbers)
             let slots = (region.len() as u64 - base) / pool.stride() as u64 + 1;
             let mut xs = XskQueue {
-                fd, rx, tx, fill, comp, cache: PoolCache::new(pool.clone())?, posted: vec![0; slots.div_ceil(64) as usize],
-                in_fill: 0, fill_target, busy_poll, polls: 0, kstats: [0; 6],
+                fd,
+                rx,
+                tx,
+                fill,
+                comp,
+                cache: PoolCache::new(pool.clone())?,
+                posted: vec![0; slots.div_ceil(64) as usize],
+                in_fill: 0,
+                fill_target,
+                busy_poll,
+                polls: 0,
+                kstats: [0; 6],
             };
             prog.set(spec, cfg.first_queue + q, xs.fd.as_raw_fd())?;
             Self::refill_with(&pool, base, &mut xs);
@@ -242,8 +292,11 @@ impl AfXdpPort {
             (ZeroCopy::Auto, false) => notes.push(format!(
                 "zerocopy=auto: the kernel bound the sockets in copy mode ({}) because {}",
                 if prog.mode == "skb" { "skb mode always copies" } else { "the driver offers no AF_XDP zero-copy" },
-                format_args!("driver {} of {ifname}", netdev::driver(ifname)))),
-            (ZeroCopy::Auto, true) => notes.push("zerocopy=auto: the driver supports AF_XDP zero-copy; the NIC DMAs into pool buffers".into()),
+                format_args!("driver {} of {ifname}", netdev::driver(ifname))
+            )),
+            (ZeroCopy::Auto, true) => {
+                notes.push("zerocopy=auto: the driver supports AF_XDP zero-copy; the NIC DMAs into pool buffers".into())
+            }
             _ => {}
         }
         let (_, up) = netdev::link(ifname);
@@ -252,9 +305,15 @@ impl AfXdpPort {
         block.set_mtu(mtu);
         let info = KernelInfo { ifname: ifname.into(), ifindex, mode, notes, mtu, link_up: up };
         Ok(AfXdpPort {
-            block, stride: pool.stride() as u64, pool, port_id: AtomicU16::new(0),
+            block,
+            stride: pool.stride() as u64,
+            pool,
+            port_id: AtomicU16::new(0),
             queues: queues.into_iter().map(|x| Mutex::new(Some(x))).collect(),
-            prog: Mutex::new(Some(prog)), info: Mutex::new(info), base, max_len: max_len.min(mtu as usize + ETH_HLEN + VLAN_HLEN),
+            prog: Mutex::new(Some(prog)),
+            info: Mutex::new(info),
+            base,
+            max_len: max_len.min(mtu as usize + ETH_HLEN + VLAN_HLEN),
         })
     }
 
@@ -367,7 +426,10 @@ impl NativePort for AfXdpPort {
             };
             let chunk = addr & XSK_UNALIGNED_BUF_ADDR_MASK;
             let data = chunk + (addr >> XSK_UNALIGNED_BUF_OFFSET_SHIFT);
-            let Some(h) = self.handle_of(chunk) else { errors += 1; continue };
+            let Some(h) = self.handle_of(chunk) else {
+                errors += 1;
+                continue;
+            };
             if !xs.mark(h, false) {
                 errors += 1; // not a buffer we posted: never hand it out
                 continue;
@@ -411,7 +473,10 @@ impl NativePort for AfXdpPort {
                 break; // TX ring full: the rest stay the caller's
             }
             n += 1;
-            let Some(buf) = self.pool.buf_ptr(h) else { errors += 1; continue };
+            let Some(buf) = self.pool.buf_ptr(h) else {
+                errors += 1;
+                continue;
+            };
             // SAFETY: h is handed to us; metadata in its first 64 bytes.
             let meta = unsafe { netdev::read_tx_meta(buf, stride) };
             match meta {

@@ -52,7 +52,9 @@ fn bpf_err(spec: &str, what: &str, r: i32) -> Error {
     match -r {
         libc::EPERM | libc::EACCES => Error::InvalidArgument(format!(
             "port '{spec}': {what}: {}. Loading an XDP program needs CAP_BPF and CAP_NET_ADMIN (CAP_SYS_ADMIN on kernels \
-             before 5.8): run as root, or `setcap cap_bpf,cap_net_admin,cap_net_raw+ep $(readlink -f $(which node))`", errno(r))),
+             before 5.8): run as root, or `setcap cap_bpf,cap_net_admin,cap_net_raw+ep $(readlink -f $(which node))`",
+            errno(r)
+        )),
         _ => Error::Io(format!("port '{spec}': {what}: {}", errno(r))),
     }
 }
@@ -78,7 +80,9 @@ impl XdpProgram {
             ..Default::default()
         };
         // SAFETY: insns points to code.len() instructions; opts lives across the call; log is writable.
-        let prog = unsafe { (l.prog_load)(BPF_PROG_TYPE_XDP, c"ringway_xsk".as_ptr(), c"Dual BSD/GPL".as_ptr(), code.as_ptr(), code.len(), &opts) };
+        let prog = unsafe {
+            (l.prog_load)(BPF_PROG_TYPE_XDP, c"ringway_xsk".as_ptr(), c"Dual BSD/GPL".as_ptr(), code.as_ptr(), code.len(), &opts)
+        };
         if prog < 0 {
             let v = String::from_utf8_lossy(&log[..log.iter().position(|&b| b == 0).unwrap_or(0)]).into_owned();
             let e = bpf_err(spec, "loading the XDP program", prog);
@@ -107,9 +111,12 @@ impl XdpProgram {
             unsafe { (l.link_create)(self.prog.as_raw_fd(), ifindex as i32, BPF_XDP, &opts) }
         };
         let busy = |r: i32| -r == libc::EBUSY || -r == libc::EEXIST;
-        let in_use = || Error::DeviceBusy(format!(
-            "port '{spec}': interface '{ifname}' already has an XDP program (another af_xdp port, or a tool); \
-             see `ip -d link show {ifname}` / `bpftool net`, detach it (`ip link set {ifname} xdp off`) or close that port"));
+        let in_use = || {
+            Error::DeviceBusy(format!(
+                "port '{spec}': interface '{ifname}' already has an XDP program (another af_xdp port, or a tool); \
+             see `ip -d link show {ifname}` / `bpftool net`, detach it (`ip link set {ifname} xdp off`) or close that port"
+            ))
+        };
         let mut notes = Vec::new();
         let (fd, m) = match mode {
             XdpMode::Native => (try_mode(XDP_FLAGS_DRV_MODE), "native"),
@@ -119,7 +126,10 @@ impl XdpProgram {
                 if r >= 0 || busy(r) {
                     (r, "native")
                 } else {
-                    notes.push(format!("mode=auto: the driver of {ifname} refused native XDP ({}), so skb (generic) mode is used", errno(r)));
+                    notes.push(format!(
+                        "mode=auto: the driver of {ifname} refused native XDP ({}), so skb (generic) mode is used",
+                        errno(r)
+                    ));
                     (try_mode(XDP_FLAGS_SKB_MODE), "skb")
                 }
             }

@@ -55,7 +55,8 @@ impl XskRing {
             // SAFETY: the kernel's offsets lie inside the mapping it sized for this ring.
             unsafe { m.ptr.add(o as usize) }
         };
-        let (producer, consumer, flags, desc) = (at(off.producer) as *const AtomicU32, at(off.consumer) as *const AtomicU32, at(off.flags) as *const AtomicU32, at(off.desc));
+        let (producer, consumer, flags, desc) =
+            (at(off.producer) as *const AtomicU32, at(off.consumer) as *const AtomicU32, at(off.flags) as *const AtomicU32, at(off.desc));
         let mut r = XskRing { _map: m, producer, consumer, flags, desc, mask: entries - 1, size: entries, own: 0, other: 0 };
         // SAFETY: producer/consumer point to aligned u32 indices in the mapping.
         unsafe {
