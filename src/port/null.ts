@@ -34,12 +34,16 @@ export class NullBackend implements Backend {
   tx(q: number, hs: Uint32Array, n: number): number {
     if (q >= this.p.queues) return 0;
     const pool = this.p.pool;
-    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride;
+    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride, ns = pool.nSlots;
     let bytes = 0;
-    for (let k = 0; k < n; k++) bytes += u16[((base + hs[k]! * stride) >> 1) + (META_DATA_LEN >> 1)]!;
-    pool.freeBurst(hs, n);
+    for (let k = 0; k < n; k++) {
+      const h = hs[k]!;
+      if (h < ns) bytes += u16[((base + h * stride) >> 1) + (META_DATA_LEN >> 1)]!; // a foreign one reads nothing
+    }
+    const refused = pool.freeBurst(hs, n); // checks every handle; foreign ones are consumed, counted
     const f = this.p.f64, c = this.p.counterBase(q);
-    f[c + OPACKETS] = f[c + OPACKETS]! + n;
+    if (refused !== 0) this.p.countBad(q, refused);
+    f[c + OPACKETS] = f[c + OPACKETS]! + n - refused;
     f[c + OBYTES] = f[c + OBYTES]! + bytes;
     return n;
   }

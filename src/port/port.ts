@@ -7,7 +7,8 @@
 // threads `Port.attach(port.descriptor())` with the plain-data descriptor passed in workerData.
 import { isMainThread } from 'node:worker_threads';
 import { native } from '../native.js';
-import { Codes, RingwayError, closed, invalid } from '../errors.js';
+import { Codes, RingwayError, closed, fromNative, invalid } from '../errors.js';
+import { CHECKS } from '../checks.js';
 import { Pool, PoolView } from '../memory/pool.js';
 import * as L from './layout.js';
 import type { Backend } from './backend.js';
@@ -67,6 +68,9 @@ export interface QueueStats {
   opackets: number;
   obytes: number;
   oerrors: number;
+  /** Inputs refused at this queue's boundary: a count past the handle array, a foreign handle,
+   *  a burst from a thread that does not own the queue (docs/reliability.md). */
+  badArgs: number;
 }
 
 export interface PortStats extends QueueStats {
@@ -76,8 +80,9 @@ export interface PortStats extends QueueStats {
 const FIELDS: Array<[keyof QueueStats, number]> = [
   ['ipackets', L.PORT_Q_IPACKETS], ['ibytes', L.PORT_Q_IBYTES], ['imissed', L.PORT_Q_IMISSED],
   ['ierrors', L.PORT_Q_IERRORS], ['rxNombuf', L.PORT_Q_RX_NOMBUF], ['opackets', L.PORT_Q_OPACKETS],
-  ['obytes', L.PORT_Q_OBYTES], ['oerrors', L.PORT_Q_OERRORS],
+  ['obytes', L.PORT_Q_OBYTES], ['oerrors', L.PORT_Q_OERRORS], ['badArgs', L.PORT_Q_BAD],
 ];
+const BAD = L.PORT_Q_BAD >> 3;
 
 class ClosedBackend implements Backend {
   constructor(private readonly what: string) {}
@@ -98,6 +103,9 @@ export class Port {
   readonly pool: PoolView;
   private b: Backend;
   private open = true;
+  /** owned[q] = 1 once this thread claimed queue q (one thread per queue, checked in the core) */
+  private readonly owned: Uint8Array;
+  private readonly busyWarned: Uint8Array;
 
   private constructor(readonly desc: PortDescriptor, private readonly owner: boolean) {
     this.id = desc.id;
@@ -105,6 +113,8 @@ export class Port {
     this.queues = desc.queues;
     this.block = native.mapView(desc.id);
     this.f64 = new Float64Array(this.block);
+    this.owned = new Uint8Array(desc.queues);
+    this.busyWarned = new Uint8Array(desc.queues);
     if (new Uint32Array(this.block, 0, 1)[0] !== L.PORT_MAGIC) throw invalid(`object ${desc.id} is not a port`);
     this.pool = PoolView.forThread(desc.poolId);
     try {
@@ -155,14 +165,76 @@ export class Port {
     return { ...this.desc };
   }
 
-  /** Receives up to n (default handles.length) packets on queue q into handles. */
+  /** Receives up to n (default handles.length) packets on queue q into handles. The first burst
+   *  on a queue claims it for this thread; a queue another live thread drives receives nothing
+   *  (counted in badArgs, one warning): use claimQueue() to get the error instead. */
   rxBurst(q: number, handles: Uint32Array, n: number = handles.length): number {
+    if (CHECKS) {
+      if ((n >>> 0) !== n || n > handles.length) n = this.badCount(q, n, handles.length);
+      if (this.owned[q] !== 1 && !this.claim(q)) return 0;
+    }
     return this.b.rx(q, handles, n);
   }
 
-  /** Transmits handles[0..n) on queue q; returns how many were accepted (the rest stay yours). */
+  /** Transmits handles[0..n) on queue q; returns how many were accepted (the rest stay yours).
+   *  Handles that are no buffer of this port's pool are consumed and counted (badArgs). */
   txBurst(q: number, handles: Uint32Array, n: number): number {
+    if (CHECKS) {
+      if ((n >>> 0) !== n || n > handles.length) n = this.badCount(q, n, handles.length);
+      if (this.owned[q] !== 1 && !this.claim(q)) return 0;
+    }
     return this.b.tx(q, handles, n);
+  }
+
+  /** A count that is not a whole number within the array: counted, cut to what the array holds. */
+  private badCount(q: number, n: number, len: number): number {
+    this.countBad(q, 1);
+    return n > len ? len : n >= 0 ? Math.floor(n) : 0;
+  }
+
+  /** Adds to queue q's badArgs counter (ignored for a queue that does not exist). */
+  countBad(q: number, k: number): void {
+    if (q >= 0 && q < this.queues && (q | 0) === q) {
+      const i = this.counterBase(q) + BAD;
+      this.f64[i] = this.f64[i]! + k;
+    }
+  }
+
+  /** Claims queue q for the calling thread: ERR_RINGWAY_DEVICE_BUSY naming the owner when another
+   *  live thread drives it (a dead owner's claim is taken over). Bursts do this on first use. */
+  claimQueue(q: number): void {
+    this.check();
+    if (!(q >= 0 && q < this.queues && (q | 0) === q)) throw invalid(`port ${this.desc.spec} has ${this.queues} queues; queue ${q} does not exist`);
+    try {
+      native.portClaimQueue(this.id, q);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    this.owned[q] = 1;
+  }
+
+  // Cold path of the first burst on a queue. Never throws for a busy queue (the hot path does not
+  // throw); use after close still throws ERR_RINGWAY_CLOSED, as every burst of a closed port.
+  private claim(q: number): boolean {
+    if (!this.open) throw closed(`port ${this.desc.spec}`);
+    if (!(q >= 0 && q < this.queues && (q | 0) === q)) return false;
+    try {
+      this.claimQueue(q);
+      return true;
+    } catch (e) {
+      this.countBad(q, 1);
+      if (this.busyWarned[q] === 0) {
+        this.busyWarned[q] = 1;
+        process.emitWarning((e as Error).message, { code: 'RINGWAY_QUEUE_BUSY' });
+      }
+      return false;
+    }
+  }
+
+  /** Why RX on queue q stopped, when an error stopped it (pcap: a corrupt record; counted in ierrors). */
+  rxError(q = 0): string | undefined {
+    this.check();
+    return native.portRxError(this.id, q) ?? undefined;
   }
 
   /** Idle path for a poller that found queue q empty: sleep until traffic or timeoutMs. */
@@ -231,6 +303,9 @@ export class Port {
     this.open = false;
     const b = this.b;
     this.b = new ClosedBackend(`port ${this.desc.spec}`);
+    for (let q = 0; q < this.queues; q++) {
+      if (this.owned[q] === 1) native.portReleaseQueue(this.id, q);
+    }
     if (this.owner) {
       openOwned.delete(this);
       const r = native.portClose(this.id);
