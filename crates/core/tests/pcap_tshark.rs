@@ -41,26 +41,13 @@ fn frames() -> Vec<(Vec<u8>, u64, Option<u16>)> {
 }
 
 fn tool(dir: &Path, name: &str, args: &[&str]) -> String {
-    let out = Command::new(name)
-        .args(args)
-        .env("HOME", dir)
-        .output()
-        .unwrap_or_else(|e| panic!("running {name}: {e}"));
-    assert!(
-        out.status.success(),
-        "{name} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new(name).args(args).env("HOME", dir).output().unwrap_or_else(|e| panic!("running {name}: {e}"));
+    assert!(out.status.success(), "{name} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8(out.stdout).expect("tool output is UTF-8")
 }
 
 fn have_tools() -> bool {
-    ["tshark", "editcap"].iter().all(|t| {
-        Command::new(t)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    })
+    ["tshark", "editcap"].iter().all(|t| Command::new(t).arg("--version").output().is_ok_and(|o| o.status.success()))
 }
 
 fn write(path: &Path, res: TsResolution, frames: &[(Vec<u8>, u64, Option<u16>)]) {
@@ -83,17 +70,9 @@ fn epoch_ns(s: &str) -> u64 {
 fn hex_stream(dump: &str, lens: &[usize]) -> Vec<u8> {
     let mut out = Vec::new();
     let (mut frame, mut left) = (0, lens[0]);
-    for line in dump
-        .lines()
-        .filter(|l| l.len() > 6 && l.as_bytes()[..4].iter().all(u8::is_ascii_hexdigit))
-    {
+    for line in dump.lines().filter(|l| l.len() > 6 && l.as_bytes()[..4].iter().all(u8::is_ascii_hexdigit)) {
         let n = left.min(16);
-        out.extend(
-            line[4..]
-                .split_whitespace()
-                .take(n)
-                .map(|t| u8::from_str_radix(t, 16).unwrap()),
-        );
+        out.extend(line[4..].split_whitespace().take(n).map(|t| u8::from_str_radix(t, 16).unwrap()));
         left -= n;
         if left == 0 && frame + 1 < lens.len() {
             frame += 1;
@@ -120,8 +99,7 @@ fn tshark_reads_our_files_and_we_read_editcap_pcapng() {
         println!("skipped: apt-get install -y tshark (provides tshark and editcap)");
         return;
     }
-    let dir: PathBuf =
-        std::env::temp_dir().join(format!("ringway-pcap-tshark-{}", std::process::id()));
+    let dir: PathBuf = std::env::temp_dir().join(format!("ringway-pcap-tshark-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let frames = frames();
     let lens: Vec<usize> = frames.iter().map(|f| f.0.len()).collect();
@@ -143,62 +121,24 @@ fn tshark_reads_our_files_and_we_read_editcap_pcapng() {
         let fields = tool(
             &dir,
             "tshark",
-            &[
-                "-r",
-                pcap_s,
-                "-T",
-                "fields",
-                "-e",
-                "frame.len",
-                "-e",
-                "frame.cap_len",
-                "-e",
-                "frame.time_epoch",
-                "-e",
-                "vlan.id",
-            ],
+            &["-r", pcap_s, "-T", "fields", "-e", "frame.len", "-e", "frame.cap_len", "-e", "frame.time_epoch", "-e", "vlan.id"],
         );
         let rows: Vec<Vec<&str>> = fields.lines().map(|l| l.split('\t').collect()).collect();
-        assert_eq!(
-            rows.len(),
-            FRAMES,
-            "tshark saw {} frames in {name}.pcap",
-            rows.len()
-        );
+        assert_eq!(rows.len(), FRAMES, "tshark saw {} frames in {name}.pcap", rows.len());
         for (i, (row, (f, ts, vlan))) in rows.iter().zip(&frames).enumerate() {
-            assert_eq!(
-                row[0].parse::<usize>().unwrap(),
-                f.len(),
-                "frame {i} frame.len"
-            );
-            assert_eq!(
-                row[1].parse::<usize>().unwrap(),
-                f.len(),
-                "frame {i} frame.cap_len"
-            );
+            assert_eq!(row[0].parse::<usize>().unwrap(), f.len(), "frame {i} frame.len");
+            assert_eq!(row[1].parse::<usize>().unwrap(), f.len(), "frame {i} frame.cap_len");
             assert_eq!(epoch_ns(row[2]), want_ts(*ts), "frame {i} time");
-            assert_eq!(
-                row[3],
-                vlan.map(|v| v.to_string()).unwrap_or_default(),
-                "frame {i} vlan.id"
-            );
+            assert_eq!(row[3], vlan.map(|v| v.to_string()).unwrap_or_default(), "frame {i} vlan.id");
         }
 
         // 2. Every byte, via the hex dump.
         let dump = tool(&dir, "tshark", &["-r", pcap_s, "-x"]);
-        assert_eq!(
-            hex_stream(&dump, &lens),
-            frames.iter().flat_map(|f| f.0.clone()).collect::<Vec<u8>>(),
-            "{name}.pcap bytes"
-        );
+        assert_eq!(hex_stream(&dump, &lens), frames.iter().flat_map(|f| f.0.clone()).collect::<Vec<u8>>(), "{name}.pcap bytes");
 
         // 3. editcap's pcapng (SHB + IDB with if_tsresol for nanosecond input + EPBs) reads back identically.
         let ng = dir.join(format!("{name}.pcapng"));
-        tool(
-            &dir,
-            "editcap",
-            &["-F", "pcapng", pcap_s, ng.to_str().unwrap()],
-        );
+        tool(&dir, "editcap", &["-F", "pcapng", pcap_s, ng.to_str().unwrap()]);
         let (fmt, got) = read_ours(&ng);
         assert_eq!(fmt, FileFormat::Pcapng);
         assert_eq!(got.len(), FRAMES);

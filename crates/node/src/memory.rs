@@ -92,9 +92,7 @@ pub fn map_view(env: &Env, id: u32) -> napi::Result<ArrayBuffer<'_>> {
 /// Detaches a view (its memory becomes inaccessible to JS) so the mapping is released promptly.
 #[napi]
 pub fn unmap_view(ab: ArrayBuffer) -> napi::Result<()> {
-    crate::guard::call("unmapView", move || {
-        ab.detach().map_err(|e| invalid(format!("detach failed: {e}")))
-    })
+    crate::guard::call("unmapView", move || ab.detach().map_err(|e| invalid(format!("detach failed: {e}"))))
 }
 
 fn pool(id: u32) -> napi::Result<std::sync::Arc<Pool>> {
@@ -150,18 +148,14 @@ pub fn pool_audit(id: u32) -> napi::Result<AuditJs> {
 
 #[napi]
 pub fn pool_claim_user(id: u32) -> napi::Result<u32> {
-    crate::guard::call("poolClaimUser", move || {
-        Ok(pool(id)?.claim_user().js()? as u32)
-    })
+    crate::guard::call("poolClaimUser", move || Ok(pool(id)?.claim_user().js()? as u32))
 }
 
 /// Returns a user's cached buffers to the shared ring and frees its slot (also used to reclaim
 /// the cache of a worker that crashed).
 #[napi]
 pub fn pool_release_user(id: u32, slot: u32) -> napi::Result<()> {
-    crate::guard::call("poolReleaseUser", move || {
-        pool(id)?.release_user(slot as usize).js()
-    })
+    crate::guard::call("poolReleaseUser", move || pool(id)?.release_user(slot as usize).js())
 }
 
 /// Reads a byte of a pool buffer through the core's own (primary) mapping: lets tests prove
@@ -193,9 +187,7 @@ pub fn pool_phys_addr(id: u32, handle: u32) -> napi::Result<f64> {
 /// Drops the registry's reference; live views keep their mappings until released.
 #[napi]
 pub fn object_close(id: u32) -> napi::Result<bool> {
-    crate::guard::call("objectClose", move || {
-        Ok(registry::remove(id).is_some())
-    })
+    crate::guard::call("objectClose", move || Ok(registry::remove(id).is_some()))
 }
 
 #[napi(object)]
@@ -213,7 +205,9 @@ pub fn pool_debug_in_use(id: u32) -> napi::Result<Vec<DebugOwnerJs>> {
     crate::guard::call("poolDebugInUse", move || {
         let p = pool(id)?;
         if !p.debug() {
-            return Err(invalid(format!("pool {id} was created without debug mode; create it with {{ debug: true }} or RINGWAY_DEBUG=mbuf")));
+            return Err(invalid(format!(
+                "pool {id} was created without debug mode; create it with {{ debug: true }} or RINGWAY_DEBUG=mbuf"
+            )));
         }
         Ok(p.debug_in_use().into_iter().map(|o| DebugOwnerJs { handle: o.handle, slot: o.slot, tid: o.tid }).collect())
     })

@@ -31,28 +31,32 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
             return Err(invalid(format!("port '{spec}': {queues} queues; use 1 to {PORT_MAX_QUEUES}")));
         }
         let nq = queues as usize;
-        let mut out = PortOpened {
-            id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None,
-        };
+        let mut out =
+            PortOpened { id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None };
         let entry = match parsed {
             PortSpec::Null { size, mac } => {
                 out.kind = "null".into();
                 out.size = Some(size as u32);
-                PortEntry { block: Arc::new(PortBlock::create(PORT_KIND_NULL, nq, mac, pool_id).js()?), native: None, ring: None, virtio: None }
+                PortEntry {
+                    block: Arc::new(PortBlock::create(PORT_KIND_NULL, nq, mac, pool_id).js()?),
+                    native: None,
+                    ring: None,
+                    virtio: None,
+                }
             }
             PortSpec::Ring { name } => {
-            // The block first: if it cannot be made, no ring end has been taken yet (the end
-            // would otherwise stay taken, and the name unusable, for the process's life).
-            let block = Arc::new(PortBlock::create(PORT_KIND_RING, nq, [0; 6], pool_id).js()?);
-            let (region, end) = ringpair::open(&name, queues as u16, pool_id).js()?;
-            block.set_mac([0x02, 0x52, 0x49, 0x4e, 0x47, end as u8]);
-            out.kind = "ring".into();
-            out.ring_region = Some(registry::insert(Obj::Region(region)));
-            out.ring_end = Some(end as u32);
-            out.ring_name = Some(name.clone());
-            PortEntry { block, native: None, ring: Some((name, end)), virtio: None }
-        }
-        PortSpec::Pcap { rx, tx, repeat } => {
+                // The block first: if it cannot be made, no ring end has been taken yet (the end
+                // would otherwise stay taken, and the name unusable, for the process's life).
+                let block = Arc::new(PortBlock::create(PORT_KIND_RING, nq, [0; 6], pool_id).js()?);
+                let (region, end) = ringpair::open(&name, queues as u16, pool_id).js()?;
+                block.set_mac([0x02, 0x52, 0x49, 0x4e, 0x47, end as u8]);
+                out.kind = "ring".into();
+                out.ring_region = Some(registry::insert(Obj::Region(region)));
+                out.ring_end = Some(end as u32);
+                out.ring_name = Some(name.clone());
+                PortEntry { block, native: None, ring: Some((name, end)), virtio: None }
+            }
+            PortSpec::Pcap { rx, tx, repeat } => {
                 if queues != 1 {
                     return Err(invalid(format!("port '{spec}': pcap ports have exactly 1 queue, not {queues}")));
                 }
@@ -73,7 +77,6 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOp
         Ok(out)
     })
 }
-
 
 #[napi(object)]
 pub struct PortClosed {
@@ -200,7 +203,12 @@ pub fn native_attach(id: u32) -> napi::Result<u32> {
         let native = entry.native.clone().ok_or_else(|| invalid(format!("port {id} is not natively driven")))?;
         Ok(ATTACHED.with(|t| {
             let mut t = t.borrow_mut();
-            let a = Some(Attached { entry, native, claimed: std::cell::Cell::new(0), scratch: std::cell::RefCell::new(Box::new([0; PORT_XCHG_MAX])) });
+            let a = Some(Attached {
+                entry,
+                native,
+                claimed: std::cell::Cell::new(0),
+                scratch: std::cell::RefCell::new(Box::new([0; PORT_XCHG_MAX])),
+            });
             match t.iter().position(Option::is_none) {
                 Some(i) => {
                     t[i] = a;

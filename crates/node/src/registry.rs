@@ -62,7 +62,12 @@ pub fn remove(id: u32) -> Option<Obj> {
 pub fn remove_native_ports() -> Vec<Arc<PortEntry>> {
     let mut t = table().lock().unwrap();
     let ids: Vec<u32> = t.objs.iter().filter(|(_, o)| matches!(o, Obj::Port(p) if p.native.is_some())).map(|(id, _)| *id).collect();
-    ids.into_iter().filter_map(|id| match t.objs.remove(&id) { Some(Obj::Port(p)) => Some(p), _ => None }).collect()
+    ids.into_iter()
+        .filter_map(|id| match t.objs.remove(&id) {
+            Some(Obj::Port(p)) => Some(p),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The pool with this id, or ERR_RINGWAY_CLOSED naming it (`what` says who asked).

@@ -119,7 +119,11 @@ pub unsafe extern "C" fn raw_ring_wake(env: napi::sys::napi_env, info: napi::sys
 pub fn ring_barrier_mode() -> napi::Result<String> {
     crate::guard::call("ringBarrierMode", move || {
         Ok({
-            if ringway_core::ring::barrier::init() { "asymmetric".into() } else { "seqcst".into() }
+            if ringway_core::ring::barrier::init() {
+                "asymmetric".into()
+            } else {
+                "seqcst".into()
+            }
         })
     })
 }
@@ -162,7 +166,9 @@ pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: 
                     }
                     if check_seq {
                         for &d in &buf[..n] {
-                            if d != expect { bad += 1.0; }
+                            if d != expect {
+                                bad += 1.0;
+                            }
                             expect = d.wrapping_add(1);
                         }
                     }
@@ -170,7 +176,9 @@ pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: 
                     while done < n {
                         done += dst.enqueue(&buf[done..n], false, false);
                         if done < n {
-                            if stop2.load(Ordering::Acquire) { break; }
+                            if stop2.load(Ordering::Acquire) {
+                                break;
+                            }
                             dst.wait_writable(256, Duration::from_millis(20));
                         }
                     }

@@ -91,9 +91,7 @@ pub fn route(bdf: Bdf) -> Result<Route> {
             None => Err(Error::Device(format!("{bdf} is bound to vfio-pci but has no IOMMU group: {}", no_group_fix()))),
         },
         Some("uio_pci_generic") => Ok(Route::Uio),
-        Some(k) => Err(Error::DeviceBusy(format!(
-            "{bdf} is bound to the kernel driver {k}; run `ringway bind {bdf} --driver {fix}`"
-        ))),
+        Some(k) => Err(Error::DeviceBusy(format!("{bdf} is bound to the kernel driver {k}; run `ringway bind {bdf} --driver {fix}`"))),
         None => Err(Error::Device(format!("{bdf} is not bound to any driver; run `ringway bind {bdf} --driver {fix}`"))),
     }
 }
@@ -103,9 +101,8 @@ impl Device {
         let route = route(bdf)?;
         match route {
             Route::Vfio | Route::VfioNoIommu => {
-                let group = sysfs::iommu_group(bdf).ok_or_else(|| {
-                    Error::Device(format!("{bdf} is bound to vfio-pci but has no IOMMU group: {}", no_group_fix()))
-                })?;
+                let group = sysfs::iommu_group(bdf)
+                    .ok_or_else(|| Error::Device(format!("{bdf} is bound to vfio-pci but has no IOMMU group: {}", no_group_fix())))?;
                 let dev = vfio::VfioDevice::open(bdf, group, route == Route::VfioNoIommu)?;
                 let r = dev.region(vfio::CONFIG_REGION_INDEX)?;
                 let config = ConfigSpace::new(dev.file().clone(), r.offset, r.size);

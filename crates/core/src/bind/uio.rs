@@ -29,8 +29,7 @@ impl UioDevice {
         let p = sysfs::dev_path(self.bdf).join("resource");
         let s = std::fs::read_to_string(&p).map_err(|e| Error::Io(format!("read {}: {e}", p.display())))?;
         let line = s.lines().nth(i).ok_or_else(|| Error::Malformed(format!("{}: no line {i}", p.display())))?;
-        let v: Vec<u64> =
-            line.split_whitespace().filter_map(|t| u64::from_str_radix(t.trim_start_matches("0x"), 16).ok()).collect();
+        let v: Vec<u64> = line.split_whitespace().filter_map(|t| u64::from_str_radix(t.trim_start_matches("0x"), 16).ok()).collect();
         match v[..] {
             [a, b, f] => Ok((a, b, f)),
             _ => Err(Error::Malformed(format!("{}: bad line {line:?}", p.display()))),

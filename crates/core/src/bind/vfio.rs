@@ -18,9 +18,8 @@ use std::fs::{File, OpenOptions};
 use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::{Arc, Mutex};
 
-use super::vfio_uapi::*;
 pub use super::vfio_uapi::CONFIG_REGION_INDEX;
-
+use super::vfio_uapi::*;
 
 #[repr(C)]
 #[derive(Default)]
@@ -121,9 +120,11 @@ impl VfioDevice {
         let first = sh.container.is_none();
         let iommu_type = if noiommu { NOIOMMU_IOMMU } else { TYPE1_IOMMU };
         if first {
-            let c = OpenOptions::new().read(true).write(true).open("/dev/vfio/vfio").map_err(|e| {
-                Error::Device(format!("open /dev/vfio/vfio: {e} (modprobe vfio-pci vfio_iommu_type1)"))
-            })?;
+            let c = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .open("/dev/vfio/vfio")
+                .map_err(|e| Error::Device(format!("open /dev/vfio/vfio: {e} (modprobe vfio-pci vfio_iommu_type1)")))?;
             if ioctl(c.as_raw_fd(), GET_API_VERSION, std::ptr::null_mut::<u8>()) != API_VERSION {
                 return Err(Error::Unsupported("unknown VFIO API version".into()));
             }
@@ -131,8 +132,7 @@ impl VfioDevice {
                 return Err(Error::Unsupported(if noiommu {
                     format!("{bdf}: VFIO no-IOMMU container type not available; {}", super::no_group_fix())
                 } else {
-                    "VFIO type1 IOMMU not available (modprobe vfio_iommu_type1; needs an IOMMU: intel_iommu=on / amd_iommu=on)"
-                        .into()
+                    "VFIO type1 IOMMU not available (modprobe vfio_iommu_type1; needs an IOMMU: intel_iommu=on / amd_iommu=on)".into()
                 }));
             }
             sh.container = Some(c);

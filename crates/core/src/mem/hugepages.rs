@@ -15,9 +15,7 @@ pub struct Hugepages {
 
 pub fn show() -> Result<Hugepages> {
     let s = std::fs::read_to_string("/proc/meminfo").map_err(|e| Error::Io(format!("read /proc/meminfo: {e}")))?;
-    let field = |k: &str| {
-        s.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0)
-    };
+    let field = |k: &str| s.lines().find(|l| l.starts_with(k)).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()).unwrap_or(0);
     Ok(Hugepages { total: field("HugePages_Total:"), free: field("HugePages_Free:"), size_kib: field("Hugepagesize:") })
 }
 

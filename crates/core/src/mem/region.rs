@@ -54,11 +54,7 @@ fn round_up(n: usize, to: usize) -> usize {
 pub fn free_hugepages() -> usize {
     std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("HugePages_Free:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
-        })
+        .and_then(|s| s.lines().find(|l| l.starts_with("HugePages_Free:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
         .unwrap_or(0)
 }
 
@@ -78,9 +74,7 @@ fn map_fd(fd: &OwnedFd, len: usize, populate: bool) -> Result<*mut u8> {
     let flags = libc::MAP_SHARED | if populate { libc::MAP_POPULATE } else { 0 };
     // SAFETY: a fresh mapping chosen by the kernel (addr = NULL) of a file we own; no existing
     // memory is affected. The result is checked against MAP_FAILED.
-    let p = unsafe {
-        libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, fd.as_raw_fd(), 0)
-    };
+    let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, fd.as_raw_fd(), 0) };
     if p == libc::MAP_FAILED {
         return Err(Error::os(format!("mmap of {len} bytes")));
     }
@@ -98,9 +92,7 @@ impl Region {
     /// Creates a zero-filled region of at least `len` bytes.
     pub fn create(name: &str, len: usize, huge: HugePolicy, lock: LockPolicy) -> Result<Region> {
         if len == 0 || len > (1usize << 40) {
-            return Err(Error::InvalidArgument(format!(
-                "region '{name}': size {len} bytes is out of range (1 byte .. 1 TiB)"
-            )));
+            return Err(Error::InvalidArgument(format!("region '{name}': size {len} bytes is out of range (1 byte .. 1 TiB)")));
         }
         let mut warning = None;
         if huge != HugePolicy::Never {
@@ -120,9 +112,7 @@ impl Region {
                     want = need + 64
                 )));
             }
-            let w = warning.get_or_insert_with(|| {
-                format!("no free 2 MiB hugepages ({free} free, {need} needed)")
-            });
+            let w = warning.get_or_insert_with(|| format!("no free 2 MiB hugepages ({free} free, {need} needed)"));
             *w = format!(
                 "ringway: region '{name}': {w}; using ordinary pages locked with mlock instead. \
                  For DMA-grade memory reserve hugepages: echo {want} > /proc/sys/vm/nr_hugepages",
@@ -161,9 +151,7 @@ impl Region {
         }
         // MAP_POPULATE faults every hugepage in now, so a shortage shows here (as ENOMEM or
         // SIGBUS-free failure) and not later on the data path.
-        let ptr = map_fd(&fd, len, true).map_err(|e| {
-            Error::NoHugepages(format!("hugepage region '{name}' ({} MiB): {e}", len >> 20))
-        })?;
+        let ptr = map_fd(&fd, len, true).map_err(|e| Error::NoHugepages(format!("hugepage region '{name}' ({} MiB): {e}", len >> 20)))?;
         Ok(Region { fd, ptr, len, huge: true, locked: true, name: name.into(), warning: None })
     }
 
@@ -190,7 +178,11 @@ impl Region {
         self.locked
     }
     pub fn page_size(&self) -> usize {
-        if self.huge { HUGE_PAGE } else { SMALL_PAGE }
+        if self.huge {
+            HUGE_PAGE
+        } else {
+            SMALL_PAGE
+        }
     }
     pub fn name(&self) -> &str {
         &self.name

@@ -34,7 +34,9 @@ impl PoolCache {
         Ok(PoolCache { pool, slot, len: 0, size, flush_at: size * 3 / 2, allocs, frees, fail, bad, double, tid })
     }
 
-    pub fn pool(&self) -> &Arc<Pool> { &self.pool }
+    pub fn pool(&self) -> &Arc<Pool> {
+        &self.pool
+    }
 
     fn cache(&mut self) -> &mut [u32] {
         // SAFETY: this slot's cache array (POOL_CACHE_MAX entries) is owned by us while claimed.
@@ -75,7 +77,9 @@ impl PoolCache {
             }
             self.allocs += got as f64;
             self.fail += (n - got) as f64;
-            if self.pool.debug() { self.dbg_take(&out[..got]); }
+            if self.pool.debug() {
+                self.dbg_take(&out[..got]);
+            }
             self.publish();
             return got;
         }
@@ -92,7 +96,9 @@ impl PoolCache {
         self.len = start;
         self.allocs += take as f64;
         self.fail += (n - take) as f64;
-        if self.pool.debug() { self.dbg_take(&out[..take]); }
+        if self.pool.debug() {
+            self.dbg_take(&out[..take]);
+        }
         self.publish();
         take
     }
@@ -198,7 +204,9 @@ impl PoolCache {
         self.publish();
     }
 
-    pub fn cached(&self) -> usize { self.len }
+    pub fn cached(&self) -> usize {
+        self.len
+    }
 }
 
 impl Drop for PoolCache {
@@ -216,7 +224,14 @@ mod tests {
     use crate::mempool::PoolConfig;
 
     fn pool(n: u32) -> Arc<Pool> {
-        Pool::create(&PoolConfig { name: "t".into(), n_bufs: n, huge: HugePolicy::Never, lock: LockPolicy::BestEffort, ..Default::default() }).unwrap()
+        Pool::create(&PoolConfig {
+            name: "t".into(),
+            n_bufs: n,
+            huge: HugePolicy::Never,
+            lock: LockPolicy::BestEffort,
+            ..Default::default()
+        })
+        .unwrap()
     }
 
     #[test]
@@ -251,21 +266,29 @@ mod tests {
     #[test]
     fn accounting_is_exact_across_users_and_threads() {
         let p = pool(4096);
-        let ts: Vec<_> = (0..4).map(|_| {
-            let p = p.clone();
-            std::thread::spawn(move || {
-                let mut c = PoolCache::new(p).unwrap();
-                let mut held: Vec<u32> = Vec::new();
-                let mut out = [0u32; 32];
-                for i in 0..20_000u32 {
-                    let n = c.alloc_burst(&mut out[..(i % 32 + 1) as usize]);
-                    held.extend_from_slice(&out[..n]);
-                    if held.len() > 300 { let k = held.len() / 2; c.free(&held[..k]); held.drain(..k); }
-                }
-                c.free(&held);
+        let ts: Vec<_> = (0..4)
+            .map(|_| {
+                let p = p.clone();
+                std::thread::spawn(move || {
+                    let mut c = PoolCache::new(p).unwrap();
+                    let mut held: Vec<u32> = Vec::new();
+                    let mut out = [0u32; 32];
+                    for i in 0..20_000u32 {
+                        let n = c.alloc_burst(&mut out[..(i % 32 + 1) as usize]);
+                        held.extend_from_slice(&out[..n]);
+                        if held.len() > 300 {
+                            let k = held.len() / 2;
+                            c.free(&held[..k]);
+                            held.drain(..k);
+                        }
+                    }
+                    c.free(&held);
+                })
             })
-        }).collect();
-        for t in ts { t.join().unwrap(); }
+            .collect();
+        for t in ts {
+            t.join().unwrap();
+        }
         let s = p.stats();
         assert_eq!(s.in_use, 0);
         assert_eq!(s.ring_free + s.cached, 4096);
@@ -313,7 +336,14 @@ mod tests {
 
     #[test]
     fn debug_mode_refuses_a_double_free_at_once_and_names_the_owner() {
-        let p = Pool::create(&PoolConfig { n_bufs: 300, huge: HugePolicy::Never, lock: LockPolicy::BestEffort, debug: true, ..Default::default() }).unwrap();
+        let p = Pool::create(&PoolConfig {
+            n_bufs: 300,
+            huge: HugePolicy::Never,
+            lock: LockPolicy::BestEffort,
+            debug: true,
+            ..Default::default()
+        })
+        .unwrap();
         let mut c = PoolCache::new(p.clone()).unwrap();
         let mut out = [0u32; 4];
         assert_eq!(c.alloc_burst(&mut out), 4);

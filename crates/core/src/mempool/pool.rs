@@ -91,17 +91,21 @@ impl Pool {
     pub fn create(cfg: &PoolConfig) -> Result<Arc<Pool>> {
         let name = &cfg.name;
         if cfg.n_bufs == 0 || cfg.n_bufs > (1 << 24) {
-            return Err(Error::InvalidArgument(format!(
-                "pool '{name}': {} buffers is out of range; use 1 .. 16777216", cfg.n_bufs)));
+            return Err(Error::InvalidArgument(format!("pool '{name}': {} buffers is out of range; use 1 .. 16777216", cfg.n_bufs)));
         }
         if cfg.data_room < 64 || cfg.data_room > 65535 - 64 - cfg.headroom.min(65535) || cfg.headroom > 4096 {
             return Err(Error::InvalidArgument(format!(
                 "pool '{name}': data room {} / headroom {} out of range; data room 64..65000 bytes and headroom \
-                 0..4096 with metadata+headroom+data under 64 KiB (default 2048 + 128)", cfg.data_room, cfg.headroom)));
+                 0..4096 with metadata+headroom+data under 64 KiB (default 2048 + 128)",
+                cfg.data_room, cfg.headroom
+            )));
         }
         if cfg.cache_size as usize * 3 / 2 + 256 > POOL_CACHE_MAX {
             return Err(Error::InvalidArgument(format!(
-                "pool '{name}': cache size {} is too large; at most {}", cfg.cache_size, (POOL_CACHE_MAX - 256) * 2 / 3)));
+                "pool '{name}': cache size {} is too large; at most {}",
+                cfg.cache_size,
+                (POOL_CACHE_MAX - 256) * 2 / 3
+            )));
         }
         let stride = align(META_SIZE + cfg.headroom as usize + cfg.data_room as usize, 64);
         if stride > HUGE_PAGE {
@@ -119,7 +123,9 @@ impl Pool {
         let bytes = buf_base + n_slots * stride;
         if bytes as u64 > POOL_MAX_BYTES {
             return Err(Error::InvalidArgument(format!(
-                "pool '{name}': {} MiB exceeds the 4 GiB a pool may span; use fewer or smaller buffers", bytes >> 20)));
+                "pool '{name}': {} MiB exceeds the 4 GiB a pool may span; use fewer or smaller buffers",
+                bytes >> 20
+            )));
         }
         let region = Arc::new(Region::create(name, bytes, cfg.huge, cfg.lock)?);
         let base = region.as_ptr();
@@ -136,13 +142,25 @@ impl Pool {
         w(POOL_HDR_BUF_BASE, buf_base as u32);
         w(POOL_HDR_RING_OFF, ring_off as u32);
         w(POOL_HDR_CACHE_SIZE, cfg.cache_size);
-        w(POOL_HDR_FLAGS, if region.is_huge() { POOL_F_HUGE } else { 0 } | if region.is_locked() { POOL_F_LOCKED } else { 0 }
-            | if cfg.debug { POOL_F_DEBUG } else { 0 });
+        w(
+            POOL_HDR_FLAGS,
+            if region.is_huge() { POOL_F_HUGE } else { 0 }
+                | if region.is_locked() { POOL_F_LOCKED } else { 0 }
+                | if cfg.debug { POOL_F_DEBUG } else { 0 },
+        );
         // SAFETY: ring_off is 128-aligned and ring_bytes(ring_cap) bytes fit before buf_base.
         let ring = unsafe { Ring::init(base.add(ring_off), ring_cap, 0)? };
         let pool = Pool {
-            region, ring, n_bufs: cfg.n_bufs, n_slots: n_slots as u32, stride: stride as u32,
-            headroom: cfg.headroom, data_room: cfg.data_room, buf_base, cache_size: cfg.cache_size, debug: cfg.debug,
+            region,
+            ring,
+            n_bufs: cfg.n_bufs,
+            n_slots: n_slots as u32,
+            stride: stride as u32,
+            headroom: cfg.headroom,
+            data_room: cfg.data_room,
+            buf_base,
+            cache_size: cfg.cache_size,
+            debug: cfg.debug,
         };
         let mut batch = Vec::with_capacity(256);
         for i in 0..n_slots {
@@ -167,14 +185,30 @@ impl Pool {
         Ok(Arc::new(pool))
     }
 
-    pub fn region(&self) -> &Arc<Region> { &self.region }
-    pub fn ring(&self) -> &Ring { &self.ring }
-    pub fn n_bufs(&self) -> u32 { self.n_bufs }
-    pub fn stride(&self) -> u32 { self.stride }
-    pub fn headroom(&self) -> u32 { self.headroom }
-    pub fn data_room(&self) -> u32 { self.data_room }
-    pub fn cache_size(&self) -> u32 { self.cache_size }
-    pub fn debug(&self) -> bool { self.debug }
+    pub fn region(&self) -> &Arc<Region> {
+        &self.region
+    }
+    pub fn ring(&self) -> &Ring {
+        &self.ring
+    }
+    pub fn n_bufs(&self) -> u32 {
+        self.n_bufs
+    }
+    pub fn stride(&self) -> u32 {
+        self.stride
+    }
+    pub fn headroom(&self) -> u32 {
+        self.headroom
+    }
+    pub fn data_room(&self) -> u32 {
+        self.data_room
+    }
+    pub fn cache_size(&self) -> u32 {
+        self.cache_size
+    }
+    pub fn debug(&self) -> bool {
+        self.debug
+    }
 
     /// A debug word of buffer `h` (META_DBG or META_DBG_TID); h must be valid.
     fn dbg_word(&self, h: u32, off: usize) -> &AtomicU32 {
@@ -221,7 +255,11 @@ impl Pool {
             .filter(|&h| self.valid(h))
             .filter_map(|h| {
                 let w = self.dbg_word(h, META_DBG).load(Acquire);
-                (w & 0xff == META_DBG_USED).then(|| DebugOwner { handle: h, slot: (w >> 8) & 0xff, tid: self.dbg_word(h, META_DBG_TID).load(Relaxed) })
+                (w & 0xff == META_DBG_USED).then(|| DebugOwner {
+                    handle: h,
+                    slot: (w >> 8) & 0xff,
+                    tid: self.dbg_word(h, META_DBG_TID).load(Relaxed),
+                })
             })
             .collect()
     }
@@ -297,7 +335,8 @@ impl Pool {
         }
         Err(Error::OutOfMemory(format!(
             "pool '{}': all {POOL_MAX_USERS} user slots are taken; close unused pool handles (worker views or queues)",
-            self.region.name())))
+            self.region.name()
+        )))
     }
 
     /// Returns a user's cached buffers to the ring and frees its slot. Also the crash path: the
@@ -305,7 +344,10 @@ impl Pool {
     pub fn release_user(&self, slot: usize) -> Result<()> {
         if slot >= POOL_MAX_USERS {
             return Err(Error::InvalidArgument(format!(
-                "pool '{}': user slot {slot} does not exist; slots are 0 .. {}", self.region.name(), POOL_MAX_USERS - 1)));
+                "pool '{}': user slot {slot} does not exist; slots are 0 .. {}",
+                self.region.name(),
+                POOL_MAX_USERS - 1
+            )));
         }
         let len = self.user_word(slot, POOL_U_CACHE_LEN).load(Acquire) as usize;
         let len = len.min(POOL_CACHE_MAX);
@@ -371,7 +413,9 @@ impl Pool {
         let mut dup = 0;
         let mut mark = |h: u32, seen: &mut Vec<u8>| {
             if let Some(c) = seen.get_mut(h as usize) {
-                if *c > 0 { dup += 1 }
+                if *c > 0 {
+                    dup += 1
+                }
                 *c = c.saturating_add(1);
             } else {
                 dup += 1

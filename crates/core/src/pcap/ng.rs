@@ -19,11 +19,18 @@ impl<R: Read + Seek> PcapReader<R> {
         let big = match bom {
             magic::PCAPNG_BOM => false,
             x if x == magic::PCAPNG_BOM.swap_bytes() => true,
-            _ => return Err(self.malformed(start + 8, format!("bad pcapng byte-order magic 0x{bom:08x} (expected 1a2b3c4d in either byte order)"))),
+            _ => {
+                return Err(
+                    self.malformed(start + 8, format!("bad pcapng byte-order magic 0x{bom:08x} (expected 1a2b3c4d in either byte order)"))
+                )
+            }
         };
         let len = rd32(&raw_len, 0, big) as usize;
         if len < ng_len::SHB_MIN || !len.is_multiple_of(4) || len > MAX_PARSED_BLOCK {
-            return Err(self.malformed(start + 4, format!("bad section header block length {len} (must be a multiple of 4, 28..={MAX_PARSED_BLOCK})")));
+            return Err(self.malformed(
+                start + 4,
+                format!("bad section header block length {len} (must be a multiple of 4, 28..={MAX_PARSED_BLOCK})"),
+            ));
         }
         self.fill(len - 12, "section header block", false)?;
         let major = rd16(&self.buf, 0, big);
@@ -39,12 +46,7 @@ impl<R: Read + Seek> PcapReader<R> {
                 *b = big;
                 ifaces.clear();
             }
-            s => {
-                *s = State::Ng {
-                    big,
-                    ifaces: Vec::new(),
-                }
-            }
+            s => *s = State::Ng { big, ifaces: Vec::new() },
         }
         Ok(())
     }
@@ -67,9 +69,10 @@ impl<R: Read + Seek> PcapReader<R> {
             }
             let len = rd32(&self.buf, 4, big) as usize;
             if len < ng_len::BLOCK_OVERHEAD || !len.is_multiple_of(4) {
-                return Err(self.malformed(start + 4, format!(
-                    "bad block total length {len} for block type 0x{btype:08x} (must be a multiple of 4 and at least 12)"
-                )));
+                return Err(self.malformed(
+                    start + 4,
+                    format!("bad block total length {len} for block type 0x{btype:08x} (must be a multiple of 4 and at least 12)"),
+                ));
             }
             if !matches!(btype, block::IDB | block::EPB | block::SPB) {
                 self.skip((len - 12) as u64, "block")?;
@@ -78,10 +81,7 @@ impl<R: Read + Seek> PcapReader<R> {
                 continue;
             }
             if len > MAX_PARSED_BLOCK {
-                return Err(self.malformed(
-                    start + 4,
-                    format!("block length {len} exceeds the {MAX_PARSED_BLOCK}-byte limit"),
-                ));
+                return Err(self.malformed(start + 4, format!("block length {len} exceeds the {MAX_PARSED_BLOCK}-byte limit")));
             }
             self.fill(len - 8, "block", false)?;
             self.check_trailer(start, len, len - 12, big)?;
@@ -98,9 +98,7 @@ impl<R: Read + Seek> PcapReader<R> {
 #[cfg(test)]
 mod tests {
     use super::super::format::opt;
-    use super::super::testutil::{
-        assert_malformed as malformed, epb, idb, ng_block, read_all, shb, spb, w32,
-    };
+    use super::super::testutil::{assert_malformed as malformed, epb, idb, ng_block, read_all, shb, spb, w32};
     use super::super::{FileFormat, PcapReader};
     use super::*;
     use std::io::Cursor;
@@ -125,14 +123,8 @@ mod tests {
             assert_eq!(r.format(), FileFormat::Pcapng);
             let got = read_all(&file, 10).unwrap();
             assert_eq!(got.len(), 2, "big={big}");
-            assert_eq!(
-                (got[0].0.caplen, got[0].0.origlen, got[0].0.ts_ns),
-                (60, 60, TS)
-            );
-            assert_eq!(
-                (got[1].0.caplen, got[1].0.origlen, got[1].0.ts_ns),
-                (71, 71, 0)
-            );
+            assert_eq!((got[0].0.caplen, got[0].0.origlen, got[0].0.ts_ns), (60, 60, TS));
+            assert_eq!((got[1].0.caplen, got[1].0.origlen, got[1].0.ts_ns), (71, 71, 0));
             assert_eq!((&got[0].1, &got[1].1), (&p1, &p2));
         }
     }
@@ -155,29 +147,13 @@ mod tests {
             let a = r.next_packet(&mut buf).unwrap().unwrap();
             assert_eq!((a.caplen, a.ts_ns, buf[0]), (64, 42, 2));
             let b = r.next_packet(&mut buf).unwrap().unwrap();
-            assert_eq!(
-                (b.caplen, b.origlen, b.ts_ns, buf[0]),
-                (65, 100, 42_000_000, 3)
-            );
+            assert_eq!((b.caplen, b.origlen, b.ts_ns, buf[0]), (65, 100, 42_000_000, 3));
             assert!(r.next_packet(&mut buf).unwrap().is_none());
             r.rewind().unwrap();
         }
         // Interface ids restart per section: a second section without an IDB has none.
-        let orphan = [
-            shb(false),
-            idb(false, 1, 0, &[]),
-            shb(true),
-            epb(true, 0, 1, &p1, 64),
-        ]
-        .concat();
-        malformed(
-            &orphan,
-            &[
-                "refers to interface 0",
-                "declares 0 interface(s)",
-                "byte offset 84",
-            ],
-        );
+        let orphan = [shb(false), idb(false, 1, 0, &[]), shb(true), epb(true, 0, 1, &p1, 64)].concat();
+        malformed(&orphan, &["refers to interface 0", "declares 0 interface(s)", "byte offset 84"]);
     }
 
     #[test]
@@ -187,44 +163,22 @@ mod tests {
         let mut bad_bom = shb(false);
         bad_bom[8] = 0;
         malformed(&bad_bom, &["byte offset 8", "byte-order magic"]);
-        malformed(
-            &[
-                head.clone(),
-                w32(6, false).to_vec(),
-                w32(13, false).to_vec(),
-            ]
-            .concat(),
-            &["byte offset 52", "block total length 13"],
-        );
-        malformed(
-            &[head.clone(), w32(6, false).to_vec(), w32(8, false).to_vec()].concat(),
-            &["byte offset 52", "block total length 8"],
-        );
+        malformed(&[head.clone(), w32(6, false).to_vec(), w32(13, false).to_vec()].concat(), &["byte offset 52", "block total length 13"]);
+        malformed(&[head.clone(), w32(6, false).to_vec(), w32(8, false).to_vec()].concat(), &["byte offset 52", "block total length 8"]);
         let mut trailer = epb(false, 0, 1, &p, 60);
         let n = trailer.len();
         trailer[n - 4] ^= 4;
-        malformed(
-            &[head.clone(), trailer].concat(),
-            &["trailing length", "byte offset 136"],
-        );
+        malformed(&[head.clone(), trailer].concat(), &["trailing length", "byte offset 136"]);
         let mut v2 = shb(true);
         v2[12..14].copy_from_slice(&[0, 2]);
         let e = read_all(&v2, 10).err().unwrap();
-        assert!(
-            matches!(e, Error::Unsupported(_)) && e.to_string().contains("major version 2"),
-            "{e}"
-        );
+        assert!(matches!(e, Error::Unsupported(_)) && e.to_string().contains("major version 2"), "{e}");
     }
 
     #[test]
     fn truncated_at_every_length() {
         for big in [false, true] {
-            let blocks = [
-                shb(big),
-                idb(big, 1, 0, &[(9, &[9])]),
-                ng_block(big, block::NRB, &[0; 8]),
-                epb(big, 0, 5, &[9; 61], 61),
-            ];
+            let blocks = [shb(big), idb(big, 1, 0, &[(9, &[9])]), ng_block(big, block::NRB, &[0; 8]), epb(big, 0, 5, &[9; 61], 61)];
             let file = blocks.concat();
             let mut ends = Vec::new();
             blocks.iter().fold(0, |acc, b| {
@@ -233,14 +187,8 @@ mod tests {
             });
             for n in 0..=file.len() {
                 match read_all(&file[..n], 10) {
-                    Ok(p) => assert!(
-                        ends.contains(&n) && p.len() == usize::from(n == file.len()),
-                        "{n}"
-                    ),
-                    Err(e) => assert!(
-                        !ends.contains(&n) && e.to_string().contains("truncated"),
-                        "{n}: {e}"
-                    ),
+                    Ok(p) => assert!(ends.contains(&n) && p.len() == usize::from(n == file.len()), "{n}"),
+                    Err(e) => assert!(!ends.contains(&n) && e.to_string().contains("truncated"), "{n}: {e}"),
                 }
             }
         }

@@ -41,33 +41,18 @@ impl<R: Read + Seek> PcapReader<R> {
 
     pub(super) fn parse_idb(&mut self, start: u64, body_len: usize, big: bool) -> Result<()> {
         if body_len + 12 < ng_len::IDB_MIN {
-            return Err(self.malformed(
-                start,
-                format!(
-                    "interface description block too short ({} bytes)",
-                    body_len + 12
-                ),
-            ));
+            return Err(self.malformed(start, format!("interface description block too short ({} bytes)", body_len + 12)));
         }
         let b = &self.buf[..body_len];
         let (linktype, snaplen) = (u32::from(rd16(b, 0, big)), rd32(b, 4, big));
-        let mut iface = Iface {
-            linktype,
-            snaplen,
-            tsresol: DEFAULT_TSRESOL,
-            tsoffset_s: 0,
-        };
+        let mut iface = Iface { linktype, snaplen, tsresol: DEFAULT_TSRESOL, tsoffset_s: 0 };
         // Options: code(2) length(2) value padded to 32 bits (Section 3.5).
         let mut i = 8;
         while i + 4 <= body_len {
             let (code, olen) = (rd16(b, i, big), rd16(b, i + 2, big) as usize);
             let Some(val) = b.get(i + 4..i + 4 + olen) else {
-                return Err(self.malformed(
-                    start + 8 + i as u64,
-                    format!(
-                        "option {code} of length {olen} overruns its interface description block"
-                    ),
-                ));
+                return Err(self
+                    .malformed(start + 8 + i as u64, format!("option {code} of length {olen} overruns its interface description block")));
             };
             match code {
                 opt::END_OF_OPT => break,
@@ -75,11 +60,7 @@ impl<R: Read + Seek> PcapReader<R> {
                 // Two 32-bit halves in section byte order make the signed 64-bit seconds offset.
                 opt::IF_TSOFFSET if olen == 8 => {
                     let (w0, w1) = (u64::from(rd32(val, 0, big)), u64::from(rd32(val, 4, big)));
-                    iface.tsoffset_s = if big {
-                        (w0 << 32) | w1
-                    } else {
-                        (w1 << 32) | w0
-                    } as i64;
+                    iface.tsoffset_s = if big { (w0 << 32) | w1 } else { (w1 << 32) | w0 } as i64;
                 }
                 _ => {}
             }
@@ -93,10 +74,7 @@ impl<R: Read + Seek> PcapReader<R> {
 
     pub(super) fn parse_epb(&mut self, start: u64, body_len: usize, big: bool) -> Result<Rec> {
         if body_len + 12 < ng_len::EPB_MIN {
-            return Err(self.malformed(
-                start,
-                format!("enhanced packet block too short ({} bytes)", body_len + 12),
-            ));
+            return Err(self.malformed(start, format!("enhanced packet block too short ({} bytes)", body_len + 12)));
         }
         let b = &self.buf;
         let id = rd32(b, 0, big) as usize;
@@ -105,25 +83,15 @@ impl<R: Read + Seek> PcapReader<R> {
         let (caplen, origlen) = (rd32(b, 12, big) as usize, rd32(b, 16, big));
         let Some(iface) = self.ifaces().get(id) else {
             let n = self.ifaces().len();
-            return Err(self.malformed(start + 8, format!(
-                "packet refers to interface {id} but its section declares {n} interface(s) before it"
-            )));
+            return Err(
+                self.malformed(start + 8, format!("packet refers to interface {id} but its section declares {n} interface(s) before it"))
+            );
         };
-        let (lt, snaplen, ts_ns) = (
-            iface.linktype,
-            iface.snaplen,
-            ng_ts_ns(units, iface.tsresol, iface.tsoffset_s),
-        );
+        let (lt, snaplen, ts_ns) = (iface.linktype, iface.snaplen, ng_ts_ns(units, iface.tsresol, iface.tsoffset_s));
         self.check_linktype(lt)?;
         self.check_caplen(start + 20, caplen, snaplen)?;
         if 20 + caplen > body_len {
-            return Err(self.malformed(
-                start + 20,
-                format!(
-                    "captured length {caplen} overruns its {}-byte block",
-                    body_len + 12
-                ),
-            ));
+            return Err(self.malformed(start + 20, format!("captured length {caplen} overruns its {}-byte block", body_len + 12)));
         }
         Ok((20, caplen, origlen, ts_ns))
     }
@@ -132,17 +100,11 @@ impl<R: Read + Seek> PcapReader<R> {
     /// the block holds (Section 4.4). It has no timestamp.
     pub(super) fn parse_spb(&mut self, start: u64, body_len: usize, big: bool) -> Result<Rec> {
         if body_len + 12 < ng_len::SPB_MIN {
-            return Err(self.malformed(
-                start,
-                format!("simple packet block too short ({} bytes)", body_len + 12),
-            ));
+            return Err(self.malformed(start, format!("simple packet block too short ({} bytes)", body_len + 12)));
         }
         let origlen = rd32(&self.buf, 0, big);
         let Some(iface) = self.ifaces().first() else {
-            return Err(self.malformed(
-                start,
-                "simple packet block appears before any interface description block",
-            ));
+            return Err(self.malformed(start, "simple packet block appears before any interface description block"));
         };
         let (lt, snaplen) = (iface.linktype, iface.snaplen);
         self.check_linktype(lt)?;
@@ -157,9 +119,7 @@ impl<R: Read + Seek> PcapReader<R> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::testutil::{
-        assert_malformed as malformed, epb, idb, read_all, shb, spb, w32,
-    };
+    use super::super::testutil::{assert_malformed as malformed, epb, idb, read_all, shb, spb, w32};
     use super::*;
     use crate::error::Error;
 
@@ -176,20 +136,11 @@ mod tests {
         // Through the parser: no option means microseconds, if_tsoffset shifts, BE 2^-n works.
         let p = vec![1u8; 60];
         for big in [false, true] {
-            let off = if big {
-                [0, 0, 0, 0, 0, 0, 0, 100]
-            } else {
-                [100, 0, 0, 0, 0, 0, 0, 0]
-            };
+            let off = if big { [0, 0, 0, 0, 0, 0, 0, 100] } else { [100, 0, 0, 0, 0, 0, 0, 0] };
             let file = [
                 shb(big),
                 idb(big, 1, 65535, &[]),
-                idb(
-                    big,
-                    1,
-                    65535,
-                    &[(opt::IF_TSRESOL, &[0x81]), (opt::IF_TSOFFSET, &off)],
-                ),
+                idb(big, 1, 65535, &[(opt::IF_TSRESOL, &[0x81]), (opt::IF_TSOFFSET, &off)]),
                 epb(big, 0, 2_000_001, &p, 60),
                 epb(big, 1, 3, &p, 60),
             ]
@@ -202,59 +153,27 @@ mod tests {
 
     #[test]
     fn link_type_errors() {
-        let file = [
-            shb(false),
-            idb(false, 113, 0, &[]),
-            epb(false, 0, 1, &[0; 60], 60),
-        ]
-        .concat();
+        let file = [shb(false), idb(false, 113, 0, &[]), epb(false, 0, 1, &[0; 60], 60)].concat();
         let e = read_all(&file, 10).err().unwrap();
-        assert!(
-            matches!(e, Error::Unsupported(_)) && e.to_string().contains("link type 113"),
-            "{e}"
-        );
-        let e = read_all(
-            &[shb(true), idb(true, 228, 0, &[]), spb(true, 20, &[0; 20])].concat(),
-            10,
-        )
-        .err()
-        .unwrap();
-        assert!(
-            matches!(e, Error::Unsupported(_)) && e.to_string().contains("link type 228"),
-            "{e}"
-        );
+        assert!(matches!(e, Error::Unsupported(_)) && e.to_string().contains("link type 113"), "{e}");
+        let e = read_all(&[shb(true), idb(true, 228, 0, &[]), spb(true, 20, &[0; 20])].concat(), 10).err().unwrap();
+        assert!(matches!(e, Error::Unsupported(_)) && e.to_string().contains("link type 228"), "{e}");
         // An unused non-Ethernet interface is fine: only packets are checked.
-        assert!(
-            read_all(&[shb(false), idb(false, 113, 0, &[])].concat(), 10)
-                .unwrap()
-                .is_empty()
-        );
+        assert!(read_all(&[shb(false), idb(false, 113, 0, &[])].concat(), 10).unwrap().is_empty());
     }
 
     #[test]
     fn malformed_packet_blocks() {
         let p = vec![0u8; 60];
         let head = [shb(false), idb(false, 1, 64, &[])].concat(); // 48 bytes
-        malformed(
-            &[head.clone(), epb(false, 0, 1, &[0; 65], 65)].concat(),
-            &["snapshot length 64", "byte offset 68"],
-        );
+        malformed(&[head.clone(), epb(false, 0, 1, &[0; 65], 65)].concat(), &["snapshot length 64", "byte offset 68"]);
         let mut overrun = epb(false, 0, 1, &p, 60);
         overrun[20..24].copy_from_slice(&w32(61, false));
-        malformed(
-            &[head.clone(), overrun].concat(),
-            &["overruns its 92-byte block"],
-        );
+        malformed(&[head.clone(), overrun].concat(), &["overruns its 92-byte block"]);
         let mut bad_opt = idb(false, 1, 0, &[(9, &[6])]);
         bad_opt[18..20].copy_from_slice(&[200, 0]);
-        malformed(
-            &[shb(false), bad_opt].concat(),
-            &["option 9 of length 200 overruns", "byte offset 44"],
-        );
-        malformed(
-            &[shb(false), spb(false, 4, &[0; 4])].concat(),
-            &["before any interface description block"],
-        );
+        malformed(&[shb(false), bad_opt].concat(), &["option 9 of length 200 overruns", "byte offset 44"]);
+        malformed(&[shb(false), spb(false, 4, &[0; 4])].concat(), &["before any interface description block"]);
         // SPB: captured length is min(original length, snaplen).
         let got = read_all(&[head, spb(false, 1500, &[7; 68])].concat(), 10).unwrap();
         assert_eq!((got[0].0.caplen, got[0].0.origlen), (64, 1500));

@@ -38,16 +38,9 @@ pub enum FileFormat {
 pub(super) type Rec = (usize, usize, u32, u64);
 
 pub(super) enum State {
-    Pcap {
-        big: bool,
-        nanos: bool,
-        snaplen: u32,
-    },
+    Pcap { big: bool, nanos: bool, snaplen: u32 },
     // Interfaces are numbered per section (Section 4.2), so a new SHB clears the list.
-    Ng {
-        big: bool,
-        ifaces: Vec<Iface>,
-    },
+    Ng { big: bool, ifaces: Vec<Iface> },
 }
 
 /// Reads Ethernet frames from a pcap or pcapng file. `R` is any seekable byte source; `open` gives a
@@ -66,23 +59,14 @@ impl PcapReader {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|e| {
-            Error::Io(format!(
-                "pcap file {}: cannot open for reading: {e}; check the path and its permissions",
-                path.display()
-            ))
+            Error::Io(format!("pcap file {}: cannot open for reading: {e}; check the path and its permissions", path.display()))
         })?;
-        Self::from_reader(
-            path.display().to_string(),
-            BufReader::with_capacity(64 * 1024, file),
-        )
+        Self::from_reader(path.display().to_string(), BufReader::with_capacity(64 * 1024, file))
     }
 }
 
 pub(super) fn rd16(b: &[u8], i: usize, big: bool) -> u16 {
-    let a: [u8; 2] = b
-        .get(i..i + 2)
-        .and_then(|s| s.try_into().ok())
-        .unwrap_or_default();
+    let a: [u8; 2] = b.get(i..i + 2).and_then(|s| s.try_into().ok()).unwrap_or_default();
     if big {
         u16::from_be_bytes(a)
     } else {
@@ -91,10 +75,7 @@ pub(super) fn rd16(b: &[u8], i: usize, big: bool) -> u16 {
 }
 
 pub(super) fn rd32(b: &[u8], i: usize, big: bool) -> u32 {
-    let a: [u8; 4] = b
-        .get(i..i + 4)
-        .and_then(|s| s.try_into().ok())
-        .unwrap_or_default();
+    let a: [u8; 4] = b.get(i..i + 4).and_then(|s| s.try_into().ok()).unwrap_or_default();
     if big {
         u32::from_be_bytes(a)
     } else {
@@ -105,17 +86,8 @@ pub(super) fn rd32(b: &[u8], i: usize, big: bool) -> u32 {
 impl<R: Read + Seek> PcapReader<R> {
     /// Wraps an already-open source; `name` is used in error messages.
     pub fn from_reader(name: impl Into<String>, inner: R) -> Result<Self> {
-        let state = State::Ng {
-            big: false,
-            ifaces: Vec::new(),
-        };
-        let mut r = PcapReader {
-            name: name.into(),
-            inner,
-            offset: 0,
-            state,
-            buf: Vec::new(),
-        };
+        let state = State::Ng { big: false, ifaces: Vec::new() };
+        let mut r = PcapReader { name: name.into(), inner, offset: 0, state, buf: Vec::new() };
         r.read_file_header()?;
         Ok(r)
     }
@@ -134,12 +106,9 @@ impl<R: Read + Seek> PcapReader<R> {
 
     /// Goes back to the first packet (used for `loop` replay). Re-validates the header.
     pub fn rewind(&mut self) -> Result<()> {
-        self.inner.seek(SeekFrom::Start(0)).map_err(|e| {
-            Error::Io(format!(
-                "pcap file {}: cannot seek to the start to rewind: {e}",
-                self.name
-            ))
-        })?;
+        self.inner
+            .seek(SeekFrom::Start(0))
+            .map_err(|e| Error::Io(format!("pcap file {}: cannot seek to the start to rewind: {e}", self.name)))?;
         self.offset = 0;
         self.read_file_header()
     }
@@ -163,22 +132,14 @@ impl<R: Read + Seek> PcapReader<R> {
                 Ok(0) => break,
                 Ok(k) => got += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(Error::Io(format!(
-                        "pcap file {}: read failed at byte offset {}: {e}",
-                        self.name, self.offset
-                    )))
-                }
+                Err(e) => return Err(Error::Io(format!("pcap file {}: read failed at byte offset {}: {e}", self.name, self.offset))),
             }
         }
         if got == 0 && eof_ok {
             return Ok(false);
         }
         if got < n {
-            return Err(self.malformed(
-                self.offset,
-                format!("truncated {what}: needs {n} bytes but the file ends after {got}"),
-            ));
+            return Err(self.malformed(self.offset, format!("truncated {what}: needs {n} bytes but the file ends after {got}")));
         }
         self.offset += n as u64;
         Ok(true)
@@ -186,17 +147,10 @@ impl<R: Read + Seek> PcapReader<R> {
 
     /// Streams past `n` bytes without buffering them (skipped pcapng blocks can be any size).
     pub(super) fn skip(&mut self, n: u64, what: &str) -> Result<()> {
-        let copied = io::copy(&mut (&mut self.inner).take(n), &mut io::sink()).map_err(|e| {
-            Error::Io(format!(
-                "pcap file {}: read failed at byte offset {}: {e}",
-                self.name, self.offset
-            ))
-        })?;
+        let copied = io::copy(&mut (&mut self.inner).take(n), &mut io::sink())
+            .map_err(|e| Error::Io(format!("pcap file {}: read failed at byte offset {}: {e}", self.name, self.offset)))?;
         if copied < n {
-            return Err(self.malformed(
-                self.offset,
-                format!("truncated {what}: needs {n} bytes but the file ends after {copied}"),
-            ));
+            return Err(self.malformed(self.offset, format!("truncated {what}: needs {n} bytes but the file ends after {copied}")));
         }
         self.offset += n;
         Ok(())
@@ -217,9 +171,10 @@ impl<R: Read + Seek> PcapReader<R> {
             x if x == magic::PCAP_MICRO.swap_bytes() => (true, false),
             x if x == magic::PCAP_NANO.swap_bytes() => (true, true),
             _ => {
-                return Err(self.malformed(0, format!(
-                    "bad magic number 0x{m:08x}: expected pcap (a1b2c3d4 or a1b23c4d, either byte order) or pcapng (0a0d0d0a)"
-                )))
+                return Err(self.malformed(
+                    0,
+                    format!("bad magic number 0x{m:08x}: expected pcap (a1b2c3d4 or a1b23c4d, either byte order) or pcapng (0a0d0d0a)"),
+                ))
             }
         };
         self.read_pcap_header(big, nanos)
@@ -237,19 +192,12 @@ impl<R: Read + Seek> PcapReader<R> {
 
     /// The trailing Block Total Length must repeat the leading one (draft-ietf-opsawg-pcapng
     /// Section 3.1); it was read into `self.buf` at `pos`.
-    pub(super) fn check_trailer(
-        &self,
-        start: u64,
-        len: usize,
-        pos: usize,
-        big: bool,
-    ) -> Result<()> {
+    pub(super) fn check_trailer(&self, start: u64, len: usize, pos: usize, big: bool) -> Result<()> {
         let trailer = rd32(&self.buf, pos, big) as usize;
         if trailer != len {
-            return Err(self.malformed(
-                start + len as u64 - 4,
-                format!("block trailing length {trailer} does not match leading length {len}"),
-            ));
+            return Err(
+                self.malformed(start + len as u64 - 4, format!("block trailing length {trailer} does not match leading length {len}"))
+            );
         }
         Ok(())
     }
@@ -257,11 +205,7 @@ impl<R: Read + Seek> PcapReader<R> {
     /// Next packet into `out`. Returns Ok(None) at end of file.
     pub fn next_packet(&mut self, out: &mut [u8]) -> Result<Option<PacketInfo>> {
         let (data_at, caplen, origlen, ts_ns) = match self.state {
-            State::Pcap {
-                big,
-                nanos,
-                snaplen,
-            } => match self.next_pcap_record(big, nanos, snaplen)? {
+            State::Pcap { big, nanos, snaplen } => match self.next_pcap_record(big, nanos, snaplen)? {
                 Some(r) => r,
                 None => return Ok(None),
             },
@@ -272,25 +216,15 @@ impl<R: Read + Seek> PcapReader<R> {
         };
         let n = caplen.min(out.len());
         out[..n].copy_from_slice(&self.buf[data_at..data_at + n]);
-        Ok(Some(PacketInfo {
-            caplen: n,
-            origlen,
-            ts_ns,
-        }))
+        Ok(Some(PacketInfo { caplen: n, origlen, ts_ns }))
     }
 
     pub(super) fn check_caplen(&self, at: u64, caplen: usize, snaplen: u32) -> Result<()> {
         if caplen > MAX_CAPLEN {
-            return Err(self.malformed(
-                at,
-                format!("captured length {caplen} exceeds the {MAX_CAPLEN}-byte limit"),
-            ));
+            return Err(self.malformed(at, format!("captured length {caplen} exceeds the {MAX_CAPLEN}-byte limit")));
         }
         if snaplen != 0 && caplen > snaplen as usize {
-            return Err(self.malformed(
-                at,
-                format!("captured length {caplen} exceeds the snapshot length {snaplen}"),
-            ));
+            return Err(self.malformed(at, format!("captured length {caplen} exceeds the snapshot length {snaplen}")));
         }
         Ok(())
     }
@@ -322,43 +256,19 @@ mod tests {
     fn garbage_and_mutations_never_panic() {
         let pkt = frame(64, 5);
         let seeds = [
-            pcap(
-                false,
-                false,
-                65535,
-                1,
-                &[(1, 2, &pkt, 64), (3, 4, &pkt, 64)],
-            ),
+            pcap(false, false, 65535, 1, &[(1, 2, &pkt, 64), (3, 4, &pkt, 64)]),
             pcap(true, true, 128, 1, &[(1, 2, &pkt, 64)]),
-            [
-                shb(false),
-                idb(false, 1, 0, &[(9, &[9])]),
-                epb(false, 0, 77, &pkt, 64),
-            ]
-            .concat(),
-            [
-                shb(true),
-                idb(true, 1, 96, &[(9, &[0x8a])]),
-                epb(true, 0, 77, &pkt, 64),
-                shb(false),
-            ]
-            .concat(),
+            [shb(false), idb(false, 1, 0, &[(9, &[9])]), epb(false, 0, 77, &pkt, 64)].concat(),
+            [shb(true), idb(true, 1, 96, &[(9, &[0x8a])]), epb(true, 0, 77, &pkt, 64), shb(false)].concat(),
         ];
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for i in 0..4000 {
-            let mut f = if i % 5 == 0 {
-                (0..rng.below(120)).map(|_| rng.next() as u8).collect()
-            } else {
-                seeds[rng.below(seeds.len())].clone()
-            };
+            let mut f =
+                if i % 5 == 0 { (0..rng.below(120)).map(|_| rng.next() as u8).collect() } else { seeds[rng.below(seeds.len())].clone() };
             for _ in 0..rng.below(6) {
                 let at = rng.below(f.len());
                 if let Some(b) = f.get_mut(at) {
-                    *b = if rng.below(3) == 0 {
-                        0xff
-                    } else {
-                        rng.next() as u8
-                    };
+                    *b = if rng.below(3) == 0 { 0xff } else { rng.next() as u8 };
                 }
             }
             if rng.below(3) == 0 {

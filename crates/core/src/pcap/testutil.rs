@@ -24,13 +24,7 @@ pub fn w32(v: u32, big: bool) -> [u8; 4] {
 }
 
 /// Classic pcap file; records are (seconds, fraction, data, origlen).
-pub fn pcap(
-    big: bool,
-    nanos: bool,
-    snaplen: u32,
-    lt: u32,
-    recs: &[(u32, u32, &[u8], u32)],
-) -> Vec<u8> {
+pub fn pcap(big: bool, nanos: bool, snaplen: u32, lt: u32, recs: &[(u32, u32, &[u8], u32)]) -> Vec<u8> {
     let mut v = Vec::new();
     v.extend(w32(if nanos { 0xa1b2_3c4d } else { 0xa1b2_c3d4 }, big));
     v.extend(w16(2, big));
@@ -87,13 +81,7 @@ pub fn idb(big: bool, lt: u16, snaplen: u32, opts: &[(u16, &[u8])]) -> Vec<u8> {
 
 pub fn epb(big: bool, ifid: u32, units: u64, data: &[u8], origlen: u32) -> Vec<u8> {
     let mut b = Vec::new();
-    for x in [
-        ifid,
-        (units >> 32) as u32,
-        units as u32,
-        data.len() as u32,
-        origlen,
-    ] {
+    for x in [ifid, (units >> 32) as u32, units as u32, data.len() as u32, origlen] {
         b.extend(w32(x, big));
     }
     b.extend(data);
@@ -124,10 +112,7 @@ pub fn read_all(bytes: &[u8], cap: usize) -> Result<Vec<(PacketInfo, Vec<u8>)>> 
 pub fn tmp_path(tag: &str) -> PathBuf {
     static N: AtomicU32 = AtomicU32::new(0);
     let n = N.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!(
-        "ringway-pcap-{}-{tag}-{n}.pcap",
-        std::process::id()
-    ))
+    std::env::temp_dir().join(format!("ringway-pcap-{}-{tag}-{n}.pcap", std::process::id()))
 }
 
 /// xorshift64: deterministic noise for the no-panic tests.

@@ -8,10 +8,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use super::format::{
-    linktype, magic, DEFAULT_SNAPLEN, MAX_CAPLEN, PCAP_FILE_HEADER_LEN, PCAP_VERSION_MAJOR,
-    PCAP_VERSION_MINOR,
-};
+use super::format::{linktype, magic, DEFAULT_SNAPLEN, MAX_CAPLEN, PCAP_FILE_HEADER_LEN, PCAP_VERSION_MAJOR, PCAP_VERSION_MINOR};
 use crate::error::{Error, Result};
 
 /// Timestamp resolution of the written file, selected by its magic number.
@@ -41,11 +38,7 @@ impl PcapWriter {
 
     /// Creates (truncating) `path`; frames longer than `snaplen` are cut to it (origlen keeps the
     /// real length). `snaplen` must be 1..=262144 so that our own reader accepts the file.
-    pub fn with_snaplen(
-        path: impl AsRef<Path>,
-        resolution: TsResolution,
-        snaplen: u32,
-    ) -> Result<Self> {
+    pub fn with_snaplen(path: impl AsRef<Path>, resolution: TsResolution, snaplen: u32) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         if snaplen == 0 || snaplen as usize > MAX_CAPLEN {
             return Err(Error::InvalidArgument(format!(
@@ -54,17 +47,9 @@ impl PcapWriter {
             )));
         }
         let file = File::create(&path).map_err(|e| {
-            Error::Io(format!(
-                "pcap file {}: cannot create: {e}; check that the directory exists and is writable",
-                path.display()
-            ))
+            Error::Io(format!("pcap file {}: cannot create: {e}; check that the directory exists and is writable", path.display()))
         })?;
-        let mut w = PcapWriter {
-            path,
-            out: BufWriter::with_capacity(64 * 1024, file),
-            resolution,
-            snaplen,
-        };
+        let mut w = PcapWriter { path, out: BufWriter::with_capacity(64 * 1024, file), resolution, snaplen };
         let m = match resolution {
             TsResolution::Micro => magic::PCAP_MICRO,
             TsResolution::Nano => magic::PCAP_NANO,
@@ -86,12 +71,9 @@ impl PcapWriter {
     }
 
     fn put(&mut self, bytes: &[u8], what: &str) -> Result<()> {
-        self.out.write_all(bytes).map_err(|e| {
-            Error::Io(format!(
-                "pcap file {}: writing the {what} failed: {e}; check free disk space",
-                self.path.display()
-            ))
-        })
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::Io(format!("pcap file {}: writing the {what} failed: {e}; check free disk space", self.path.display())))
     }
 
     /// Appends one frame captured at `ts_ns` nanoseconds since the Unix epoch. Frames longer than the
@@ -128,12 +110,7 @@ impl PcapWriter {
 
     /// Pushes buffered records to the file (not fsync: the OS still owns durability).
     pub fn flush(&mut self) -> Result<()> {
-        self.out.flush().map_err(|e| {
-            Error::Io(format!(
-                "pcap file {}: flush failed: {e}; check free disk space",
-                self.path.display()
-            ))
-        })
+        self.out.flush().map_err(|e| Error::Io(format!("pcap file {}: flush failed: {e}; check free disk space", self.path.display())))
     }
 
     /// Flushes and closes the file, reporting any error the drop would have swallowed.
@@ -150,17 +127,8 @@ mod tests {
 
     #[test]
     fn round_trip_both_magics() {
-        let frames: Vec<Vec<u8>> = [60usize, 64, 128, 1514, 9000]
-            .iter()
-            .map(|&n| (0..n).map(|i| (i * 31 % 251) as u8).collect())
-            .collect();
-        let stamps = [
-            0u64,
-            1,
-            999,
-            1_700_000_000_123_456_789,
-            u64::from(u32::MAX) * 1_000_000_000 + 999_999_999,
-        ];
+        let frames: Vec<Vec<u8>> = [60usize, 64, 128, 1514, 9000].iter().map(|&n| (0..n).map(|i| (i * 31 % 251) as u8).collect()).collect();
+        let stamps = [0u64, 1, 999, 1_700_000_000_123_456_789, u64::from(u32::MAX) * 1_000_000_000 + 999_999_999];
         for res in [TsResolution::Micro, TsResolution::Nano] {
             let path = tmp_path("rt");
             let mut w = PcapWriter::create(&path, res).unwrap();
@@ -170,32 +138,16 @@ mod tests {
             w.flush().unwrap();
             w.close().unwrap();
             let head = std::fs::read(&path).unwrap();
-            let want_magic: &[u8] = if res == TsResolution::Nano {
-                &[0x4d, 0x3c, 0xb2, 0xa1]
-            } else {
-                &[0xd4, 0xc3, 0xb2, 0xa1]
-            };
+            let want_magic: &[u8] = if res == TsResolution::Nano { &[0x4d, 0x3c, 0xb2, 0xa1] } else { &[0xd4, 0xc3, 0xb2, 0xa1] };
             assert_eq!(&head[..4], want_magic);
             assert_eq!(&head[16..24], &[0xff, 0xff, 0, 0, 1, 0, 0, 0]); // snaplen 65535, Ethernet
             let mut r = PcapReader::open(&path).unwrap();
-            assert_eq!(
-                r.format(),
-                FileFormat::Pcap {
-                    nanos: res == TsResolution::Nano
-                }
-            );
+            assert_eq!(r.format(), FileFormat::Pcap { nanos: res == TsResolution::Nano });
             let mut buf = vec![0u8; 65536];
             for (f, &ts) in frames.iter().zip(&stamps) {
                 let p = r.next_packet(&mut buf).unwrap().unwrap();
-                let want_ts = if res == TsResolution::Micro {
-                    ts - ts % 1000
-                } else {
-                    ts
-                };
-                assert_eq!(
-                    (p.caplen, p.origlen as usize, p.ts_ns),
-                    (f.len(), f.len(), want_ts)
-                );
+                let want_ts = if res == TsResolution::Micro { ts - ts % 1000 } else { ts };
+                assert_eq!((p.caplen, p.origlen as usize, p.ts_ns), (f.len(), f.len(), want_ts));
                 assert_eq!(&buf[..p.caplen], &f[..]);
             }
             assert!(r.next_packet(&mut buf).unwrap().is_none());
@@ -220,34 +172,17 @@ mod tests {
     fn errors_name_the_file() {
         let path = tmp_path("err");
         for snap in [0, 300_000] {
-            let e = PcapWriter::with_snaplen(&path, TsResolution::Micro, snap)
-                .err()
-                .unwrap();
-            assert!(
-                matches!(e, Error::InvalidArgument(_))
-                    && e.to_string().contains(&*path.to_string_lossy()),
-                "{e}"
-            );
+            let e = PcapWriter::with_snaplen(&path, TsResolution::Micro, snap).err().unwrap();
+            assert!(matches!(e, Error::InvalidArgument(_)) && e.to_string().contains(&*path.to_string_lossy()), "{e}");
         }
         let missing = std::env::temp_dir().join("ringway-no-such-dir/x.pcap");
-        let e = PcapWriter::create(&missing, TsResolution::Micro)
-            .err()
-            .unwrap();
-        assert!(
-            matches!(e, Error::Io(_)) && e.to_string().contains("ringway-no-such-dir/x.pcap"),
-            "{e}"
-        );
+        let e = PcapWriter::create(&missing, TsResolution::Micro).err().unwrap();
+        assert!(matches!(e, Error::Io(_)) && e.to_string().contains("ringway-no-such-dir/x.pcap"), "{e}");
         let mut w = PcapWriter::create(&path, TsResolution::Micro).unwrap();
         let e = w.write_packet(&[0; 60], u64::MAX).err().unwrap();
-        assert!(
-            matches!(e, Error::InvalidArgument(_)) && e.to_string().contains("2106"),
-            "{e}"
-        );
+        assert!(matches!(e, Error::InvalidArgument(_)) && e.to_string().contains("2106"), "{e}");
         let e = PcapReader::open(&missing).err().unwrap();
-        assert!(
-            matches!(e, Error::Io(_)) && e.to_string().contains("x.pcap"),
-            "{e}"
-        );
+        assert!(matches!(e, Error::Io(_)) && e.to_string().contains("x.pcap"), "{e}");
         drop(w);
         std::fs::remove_file(&path).unwrap();
     }

@@ -31,7 +31,14 @@ impl Bar {
         // SAFETY: a fresh shared mapping of a device region; we never hand out references
         // into it, only volatile accesses through `ptr` bounded by `len`.
         let p = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED, file.as_raw_fd(), offset as libc::off_t)
+            libc::mmap(
+                std::ptr::null_mut(),
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                file.as_raw_fd(),
+                offset as libc::off_t,
+            )
         };
         if p == libc::MAP_FAILED {
             return Err(Error::os(format!("mmap BAR ({len} bytes at file offset {offset:#x})")));

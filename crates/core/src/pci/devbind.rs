@@ -86,7 +86,9 @@ pub fn describe(bdf: Bdf) -> Result<NetDevice> {
             Some(g) => ("vfio", format!("ready: Port.open('virtio:{bdf}') (vfio-pci, IOMMU group {g})")),
             None => ("no", format!("vfio-pci without an IOMMU group: {}", crate::bind::no_group_fix())),
         },
-        (true, Some("uio_pci_generic")) => ("uio", format!("ready: Port.open('virtio:{bdf}') (uio_pci_generic: physical addresses, needs hugepages)")),
+        (true, Some("uio_pci_generic")) => {
+            ("uio", format!("ready: Port.open('virtio:{bdf}') (uio_pci_generic: physical addresses, needs hugepages)"))
+        }
         (true, _) => ("bind", format!("ringway bind {bdf} --driver {want}")),
     };
     let ifs = interfaces(bdf);
@@ -158,7 +160,11 @@ fn load_module(drv: &str) -> Result<()> {
             Err(e) => return Err(Error::Device(format!("cannot run modprobe {m}: {e}; load the module by hand"))),
         }
     }
-    if module_loaded(drv) { Ok(()) } else { Err(Error::Device(format!("module for {drv} loaded but the driver did not register"))) }
+    if module_loaded(drv) {
+        Ok(())
+    } else {
+        Err(Error::Device(format!("module for {drv} loaded but the driver did not register")))
+    }
 }
 
 /// `ringway bind BDF --driver D`: hand the function to a user-space stub driver.
@@ -171,10 +177,7 @@ pub fn bind(bdf: &str, drv: &str) -> Result<NetDevice> {
     need_root("ringway bind")?;
     // Without an IOMMU group vfio-pci only probes in no-IOMMU mode (it then makes a fake group).
     if drv == "vfio-pci" && sysfs::iommu_group(b).is_none() && !sysfs::vfio_noiommu_enabled() {
-        return Err(Error::Device(format!(
-            "{b} has no IOMMU group, so vfio-pci cannot take it: {}",
-            crate::bind::no_group_fix()
-        )));
+        return Err(Error::Device(format!("{b} has no IOMMU group, so vfio-pci cannot take it: {}", crate::bind::no_group_fix())));
     }
     load_module(drv)?;
     if sysfs::driver(b).as_deref() != Some(drv) {

@@ -4,7 +4,7 @@
 use super::layout::*;
 use super::{NativePort, PortBlock};
 use crate::error::{Error, Result};
-use crate::mempool::layout::{META_DATA_LEN, META_DATA_OFF, META_SIZE, META_PORT};
+use crate::mempool::layout::{META_DATA_LEN, META_DATA_OFF, META_PORT, META_SIZE};
 use crate::mempool::{Pool, PoolCache};
 use crate::pcap::{PcapReader, PcapWriter, TsResolution};
 use std::path::Path;
@@ -33,7 +33,14 @@ pub struct PcapPort {
 }
 
 impl PcapPort {
-    pub fn open(rx: Option<&Path>, tx: Option<&Path>, repeat: bool, pool: Arc<Pool>, block: Arc<PortBlock>, port_id: u16) -> Result<PcapPort> {
+    pub fn open(
+        rx: Option<&Path>,
+        tx: Option<&Path>,
+        repeat: bool,
+        pool: Arc<Pool>,
+        block: Arc<PortBlock>,
+        port_id: u16,
+    ) -> Result<PcapPort> {
         if block.n_queues() != 1 {
             return Err(Error::InvalidArgument(format!("pcap ports have exactly 1 queue, not {}", block.n_queues())));
         }
@@ -95,9 +102,15 @@ impl NativePort for PcapPort {
                 }
                 Ok(None) if rx.repeat && !rewound => {
                     rewound = true; // an empty file must not spin forever
-                    if rx.reader.rewind().is_err() { rx.done = true; break; }
+                    if rx.reader.rewind().is_err() {
+                        rx.done = true;
+                        break;
+                    }
                 }
-                Ok(None) => { rx.done = true; break; }
+                Ok(None) => {
+                    rx.done = true;
+                    break;
+                }
                 Err(e) => {
                     // A corrupt record cannot be skipped (its length is what is corrupt): RX ends
                     // here, counted in ierrors, and the reason is kept for rx_error() and flagged
@@ -133,7 +146,11 @@ impl NativePort for PcapPort {
         let (mut done, mut nd) = ([0u32; 64], 0usize);
         for &h in pkts {
             // SAFETY: tx_burst hands ownership of h to this queue; one reference at a time.
-            let Some(buf) = (unsafe { self.buffer(h) }) else { errors += 1; n += 1; continue };
+            let Some(buf) = (unsafe { self.buffer(h) }) else {
+                errors += 1;
+                n += 1;
+                continue;
+            };
             done[nd] = h;
             nd += 1;
             let off = u16::from_ne_bytes([buf[META_DATA_OFF], buf[META_DATA_OFF + 1]]) as usize;

@@ -33,11 +33,13 @@ pub fn open(name: &str, n_queues: u16, pool_id: u32) -> Result<(Arc<Region>, usi
         if p.n_queues != n_queues || p.pool_id != pool_id {
             return Err(Error::InvalidArgument(format!(
                 "ring port '{name}' was opened with {} queues on pool {}; open the other end with the same queue count and pool",
-                p.n_queues, p.pool_id)));
+                p.n_queues, p.pool_id
+            )));
         }
-        let end = p.ends.iter().position(|e| !e).ok_or_else(|| {
-            Error::DeviceBusy(format!("ring port '{name}' already has both ends open; close one or use another name"))
-        })?;
+        let end =
+            p.ends.iter().position(|e| !e).ok_or_else(|| {
+                Error::DeviceBusy(format!("ring port '{name}' already has both ends open; close one or use another name"))
+            })?;
         p.ends[end] = true;
         return Ok((p.region.clone(), end));
     }

@@ -2,7 +2,10 @@
 use super::layout::*;
 use crate::error::{Error, Result};
 use crate::mem::region::{HugePolicy, LockPolicy, Region};
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering::{AcqRel, Acquire, Relaxed, Release}};
+use std::sync::atomic::{
+    AtomicU32, AtomicU64,
+    Ordering::{AcqRel, Acquire, Relaxed, Release},
+};
 use std::sync::Arc;
 
 pub struct PortBlock {
@@ -29,8 +32,12 @@ impl PortBlock {
         Ok(b)
     }
 
-    pub fn region(&self) -> &Arc<Region> { &self.region }
-    pub fn n_queues(&self) -> usize { self.n_queues }
+    pub fn region(&self) -> &Arc<Region> {
+        &self.region
+    }
+    pub fn n_queues(&self) -> usize {
+        self.n_queues
+    }
 
     fn word(&self, off: usize) -> &AtomicU32 {
         assert!(off + 4 <= PORT_Q_OFF && off.is_multiple_of(4));
@@ -153,11 +160,15 @@ mod tests {
         let me = unsafe { libc::gettid() } as u32;
         assert_eq!(b.claim_queue(0, me), Ok(()));
         assert_eq!(b.claim_queue(0, me), Ok(()), "idempotent");
-        let other = std::thread::scope(|s| s.spawn(|| {
-            // SAFETY: as above.
-            let t = unsafe { libc::gettid() } as u32;
-            (b.claim_queue(0, t), b.claim_queue(1, t), t)
-        }).join().unwrap());
+        let other = std::thread::scope(|s| {
+            s.spawn(|| {
+                // SAFETY: as above.
+                let t = unsafe { libc::gettid() } as u32;
+                (b.claim_queue(0, t), b.claim_queue(1, t), t)
+            })
+            .join()
+            .unwrap()
+        });
         assert_eq!(other.0, Err(me), "queue 0 is ours");
         assert_eq!(other.1, Ok(()));
         assert_eq!(b.claim_queue(1, me), Ok(()), "queue 1's owner exited: taken over");

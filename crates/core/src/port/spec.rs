@@ -12,11 +12,23 @@ use std::path::PathBuf;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PortSpec {
-    Null { size: u16, mac: [u8; 6] },
-    Ring { name: String },
-    Pcap { rx: Option<PathBuf>, tx: Option<PathBuf>, repeat: bool },
+    Null {
+        size: u16,
+        mac: [u8; 6],
+    },
+    Ring {
+        name: String,
+    },
+    Pcap {
+        rx: Option<PathBuf>,
+        tx: Option<PathBuf>,
+        repeat: bool,
+    },
     /// transport: None = modern when offered, else legacy; Some("modern" | "legacy") forces one
-    Virtio { bdf: String, transport: Option<String> },
+    Virtio {
+        bdf: String,
+        transport: Option<String>,
+    },
 }
 
 fn bad(spec: &str, why: impl std::fmt::Display) -> Error {
@@ -30,9 +42,7 @@ fn kv<'a>(spec: &str, args: &'a str) -> Result<Vec<(&'a str, &'a str)>> {
     if args.is_empty() {
         return Ok(vec![]);
     }
-    args.split(',')
-        .map(|p| p.split_once('=').ok_or_else(|| bad(spec, format!("'{p}' is not key=value"))))
-        .collect()
+    args.split(',').map(|p| p.split_once('=').ok_or_else(|| bad(spec, format!("'{p}' is not key=value")))).collect()
 }
 
 pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
@@ -72,7 +82,10 @@ pub fn parse(spec: &str) -> Result<PortSpec> {
             for (k, v) in kv(spec, args)? {
                 match k {
                     "size" => {
-                        size = v.parse().ok().filter(|s| (14..=9000).contains(s))
+                        size = v
+                            .parse()
+                            .ok()
+                            .filter(|s| (14..=9000).contains(s))
                             .ok_or_else(|| bad(spec, format!("size '{v}' must be a number of bytes from 14 to 9000")))?
                     }
                     "mac" => mac = parse_mac(v).ok_or_else(|| bad(spec, format!("mac '{v}' is not aa:bb:cc:dd:ee:ff")))?,
@@ -119,9 +132,9 @@ pub fn parse(spec: &str) -> Result<PortSpec> {
             }
             Ok(PortSpec::Virtio { bdf: parse_bdf(bdf)?, transport })
         }
-        "af_xdp" | "af_packet" | "tap" => Err(Error::Unsupported(format!(
-            "port kind '{kind}' in '{spec}' is planned but not built yet; use null, ring, pcap or virtio"
-        ))),
+        "af_xdp" | "af_packet" | "tap" => {
+            Err(Error::Unsupported(format!("port kind '{kind}' in '{spec}' is planned but not built yet; use null, ring, pcap or virtio")))
+        }
         _ => Err(bad(spec, format!("unknown port kind '{kind}'"))),
     }
 }

@@ -250,12 +250,18 @@ mod tests {
         let valid = |h: u32| h < 1000;
         let mut got = Vec::new();
         // all accepted: foreign ones counted, order kept
-        let r = send_valid(&[1, 5000, 2, 3, 7000], valid, |ok| { got.extend_from_slice(ok); ok.len() });
+        let r = send_valid(&[1, 5000, 2, 3, 7000], valid, |ok| {
+            got.extend_from_slice(ok);
+            ok.len()
+        });
         assert_eq!(r, (5, 2));
         assert_eq!(got, [1, 2, 3]);
         // ring takes 2 of 3 valid ones: consumed up to (not including) the unsent valid handle 3
         got.clear();
-        let r = send_valid(&[1, 5000, 2, 6000, 3, 4], valid, |ok| { got.extend_from_slice(&ok[..2]); 2 });
+        let r = send_valid(&[1, 5000, 2, 6000, 3, 4], valid, |ok| {
+            got.extend_from_slice(&ok[..2]);
+            2
+        });
         assert_eq!(r, (4, 2), "1, 5000, 2, 6000 consumed; 3 and 4 stay the caller's");
         // ring full from the start
         assert_eq!(send_valid(&[9000, 1, 2], valid, |_| 0), (1, 1));
@@ -264,7 +270,13 @@ mod tests {
         // more than one chunk
         let many: Vec<u32> = (0..600).map(|i| if i % 3 == 0 { 5000 } else { i % 1000 }).collect();
         let mut sent = 0;
-        assert_eq!(send_valid(&many, valid, |ok| { sent += ok.len(); ok.len() }), (600, 200));
+        assert_eq!(
+            send_valid(&many, valid, |ok| {
+                sent += ok.len();
+                ok.len()
+            }),
+            (600, 200)
+        );
         assert_eq!(sent, 400);
     }
 }

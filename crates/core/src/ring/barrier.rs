@@ -109,10 +109,21 @@ mod tests {
     /// few cycles (as litmus7's timebase mode does).
     #[cfg(target_arch = "x86_64")]
     fn store_buffering(rounds: u32, fence_a: fn(), fence_b: fn()) -> u32 {
-        struct S { x: AtomicU32, y: AtomicU32, round: AtomicU32, at: AtomicU64, done: AtomicU32, r: AtomicU32 }
+        struct S {
+            x: AtomicU32,
+            y: AtomicU32,
+            round: AtomicU32,
+            at: AtomicU64,
+            done: AtomicU32,
+            r: AtomicU32,
+        }
         let s = Arc::new(S {
-            x: AtomicU32::new(0), y: AtomicU32::new(0), round: AtomicU32::new(0), at: AtomicU64::new(0),
-            done: AtomicU32::new(0), r: AtomicU32::new(0),
+            x: AtomicU32::new(0),
+            y: AtomicU32::new(0),
+            round: AtomicU32::new(0),
+            at: AtomicU64::new(0),
+            done: AtomicU32::new(0),
+            r: AtomicU32::new(0),
         });
         // SAFETY: rdtsc has no preconditions on x86-64.
         let tsc = || unsafe { core::arch::x86_64::_rdtsc() };
@@ -121,15 +132,23 @@ mod tests {
             let mut seen = 0;
             for i in 1..=rounds {
                 // Acquire: pairs with A's Release of `round` (the reset of x/y and `at` are visible).
-                while s2.round.load(Acquire) != i { std::hint::spin_loop(); }
+                while s2.round.load(Acquire) != i {
+                    std::hint::spin_loop();
+                }
                 let at = s2.at.load(Relaxed);
-                while tsc() < at { std::hint::spin_loop(); }
+                while tsc() < at {
+                    std::hint::spin_loop();
+                }
                 s2.y.store(1, Relaxed);
                 fence_b();
                 let rb = s2.x.load(Relaxed);
                 // Acquire: pairs with A's Release of `done` (A's load result in `r`).
-                while s2.done.load(Acquire) != i { std::hint::spin_loop(); }
-                if rb == 0 && s2.r.load(Relaxed) == 0 { seen += 1; }
+                while s2.done.load(Acquire) != i {
+                    std::hint::spin_loop();
+                }
+                if rb == 0 && s2.r.load(Relaxed) == 0 {
+                    seen += 1;
+                }
                 // Release: pairs with A's Acquire wait before it resets x/y for the next round.
                 s2.round.store(i | 1 << 31, Release);
             }
@@ -142,14 +161,18 @@ mod tests {
             s.at.store(at, Relaxed);
             // Release: pairs with B's Acquire of `round`.
             s.round.store(i, Release);
-            while tsc() < at { std::hint::spin_loop(); }
+            while tsc() < at {
+                std::hint::spin_loop();
+            }
             s.x.store(1, Relaxed);
             fence_a();
             s.r.store(s.y.load(Relaxed), Relaxed);
             // Release: pairs with B's Acquire of `done`.
             s.done.store(i, Release);
             // Acquire: pairs with B's Release of `round` (B is done with this round).
-            while s.round.load(Acquire) != i | 1 << 31 { std::hint::spin_loop(); }
+            while s.round.load(Acquire) != i | 1 << 31 {
+                std::hint::spin_loop();
+            }
         }
         b.join().unwrap()
     }

@@ -40,8 +40,16 @@ impl Ring {
         // Fix the doorbell barrier mode before any side can publish (barrier.rs).
         barrier::init();
         let r = Ring { base, capacity, mask: capacity - 1 };
-        for off in [RING_OFF_PROD_HEAD, RING_OFF_PROD_TAIL, RING_OFF_CONS_HEAD, RING_OFF_CONS_TAIL,
-                    RING_OFF_WAKE_SEQ, RING_OFF_WAITERS, RING_OFF_PROD_WAITERS, RING_OFF_SPACE_SEQ] {
+        for off in [
+            RING_OFF_PROD_HEAD,
+            RING_OFF_PROD_TAIL,
+            RING_OFF_CONS_HEAD,
+            RING_OFF_CONS_TAIL,
+            RING_OFF_WAKE_SEQ,
+            RING_OFF_WAITERS,
+            RING_OFF_PROD_WAITERS,
+            RING_OFF_SPACE_SEQ,
+        ] {
             r.word(off).store(0, Relaxed);
         }
         r.word(RING_OFF_CAPACITY).store(capacity, Relaxed);
@@ -116,7 +124,15 @@ impl Ring {
             // released are no longer being read when we overwrite them.
             let cons_tail = self.word(RING_OFF_CONS_TAIL).load(Acquire);
             let free = self.capacity.wrapping_add(cons_tail).wrapping_sub(head);
-            let n = if bulk { if free < want { 0 } else { want } } else { want.min(free) };
+            let n = if bulk {
+                if free < want {
+                    0
+                } else {
+                    want
+                }
+            } else {
+                want.min(free)
+            };
             if n == 0 {
                 return 0;
             }
@@ -139,7 +155,11 @@ impl Ring {
             let mut spins = 0u32;
             while prod_tail.load(Relaxed) != head {
                 spins += 1;
-                if spins > 1000 { std::thread::yield_now() } else { std::hint::spin_loop() }
+                if spins > 1000 {
+                    std::thread::yield_now()
+                } else {
+                    std::hint::spin_loop()
+                }
             }
         }
         // Release: pairs with the consumer's Acquire load of prod_tail (slot writes become visible).
@@ -161,7 +181,15 @@ impl Ring {
             // Acquire: pairs with the producer's Release store of prod_tail.
             let prod_tail = self.word(RING_OFF_PROD_TAIL).load(Acquire);
             let avail = prod_tail.wrapping_sub(head);
-            let n = if bulk { if avail < want { 0 } else { want } } else { want.min(avail) };
+            let n = if bulk {
+                if avail < want {
+                    0
+                } else {
+                    want
+                }
+            } else {
+                want.min(avail)
+            };
             if n == 0 {
                 return 0;
             }
@@ -183,7 +211,11 @@ impl Ring {
             let mut spins = 0u32;
             while cons_tail.load(Relaxed) != head {
                 spins += 1;
-                if spins > 1000 { std::thread::yield_now() } else { std::hint::spin_loop() }
+                if spins > 1000 {
+                    std::thread::yield_now()
+                } else {
+                    std::hint::spin_loop()
+                }
             }
         }
         // Release: pairs with the producer's Acquire load of cons_tail (our slot reads are done).
@@ -233,7 +265,8 @@ impl Ring {
     pub fn wait_writable(&self, spin: u32, timeout: Duration) -> u32 {
         self.wait_for(spin, timeout, RING_OFF_PROD_WAITERS, RING_OFF_SPACE_SEQ, || {
             // Acquire: pairs with the consumer's Release store of cons_tail.
-            self.capacity.wrapping_add(self.word(RING_OFF_CONS_TAIL).load(Acquire))
+            self.capacity
+                .wrapping_add(self.word(RING_OFF_CONS_TAIL).load(Acquire))
                 .wrapping_sub(self.word(RING_OFF_PROD_HEAD).load(Relaxed))
         })
     }
@@ -332,37 +365,47 @@ mod tests {
         let (m, r) = ring(1024);
         let m = Arc::new(m);
         const PER: u32 = 200_000;
-        let producers: Vec<_> = (0..2u32).map(|p| {
-            let _keep = m.clone();
-            std::thread::spawn(move || {
-                let _k = _keep;
-                let mut next = 0;
-                while next < PER {
-                    let batch: Vec<u32> = (next..(next + 16).min(PER)).map(|i| p << 24 | i).collect();
-                    let n = r.enqueue(&batch, false, true);
-                    next += n as u32;
-                    if n == 0 { r.wait_writable(100, Duration::from_millis(10)); }
-                }
+        let producers: Vec<_> = (0..2u32)
+            .map(|p| {
+                let _keep = m.clone();
+                std::thread::spawn(move || {
+                    let _k = _keep;
+                    let mut next = 0;
+                    while next < PER {
+                        let batch: Vec<u32> = (next..(next + 16).min(PER)).map(|i| p << 24 | i).collect();
+                        let n = r.enqueue(&batch, false, true);
+                        next += n as u32;
+                        if n == 0 {
+                            r.wait_writable(100, Duration::from_millis(10));
+                        }
+                    }
+                })
             })
-        }).collect();
+            .collect();
         let taken = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let consumers: Vec<_> = (0..2).map(|_| {
-            let (_keep, taken) = (m.clone(), taken.clone());
-            std::thread::spawn(move || {
-                let _k = _keep;
-                let mut got = Vec::new();
-                let mut buf = [0u32; 32];
-                let deadline = Instant::now() + Duration::from_secs(60);
-                while taken.load(Relaxed) < 2 * PER as usize && Instant::now() < deadline {
-                    let n = r.dequeue(&mut buf, false, true);
-                    got.extend_from_slice(&buf[..n]);
-                    taken.fetch_add(n, Relaxed);
-                    if n == 0 { r.wait_readable(100, Duration::from_millis(5)); }
-                }
-                got
+        let consumers: Vec<_> = (0..2)
+            .map(|_| {
+                let (_keep, taken) = (m.clone(), taken.clone());
+                std::thread::spawn(move || {
+                    let _k = _keep;
+                    let mut got = Vec::new();
+                    let mut buf = [0u32; 32];
+                    let deadline = Instant::now() + Duration::from_secs(60);
+                    while taken.load(Relaxed) < 2 * PER as usize && Instant::now() < deadline {
+                        let n = r.dequeue(&mut buf, false, true);
+                        got.extend_from_slice(&buf[..n]);
+                        taken.fetch_add(n, Relaxed);
+                        if n == 0 {
+                            r.wait_readable(100, Duration::from_millis(5));
+                        }
+                    }
+                    got
+                })
             })
-        }).collect();
-        for p in producers { p.join().unwrap(); }
+            .collect();
+        for p in producers {
+            p.join().unwrap();
+        }
         let mut all: Vec<u32> = consumers.into_iter().flat_map(|c| c.join().unwrap()).collect();
         assert_eq!(all.len(), 2 * PER as usize);
         all.sort_unstable();
