@@ -132,8 +132,14 @@ export class Port {
    */
   static open(spec: string, opts: PortOptions): Port {
     if (typeof spec !== 'string') throw invalid('port spec must be a string such as null:size=64');
+    if (opts === null || typeof opts !== 'object' || opts.pool === undefined) throw invalid(`port '${spec}': options need a pool, e.g. Port.open(spec, { pool: Pool.create() })`);
     const poolId = typeof opts.pool === 'number' ? opts.pool : opts.pool.id;
-    const r = native.portOpen(spec, poolId, opts.queues ?? 1);
+    const queues = opts.queues ?? 1;
+    if (typeof queues !== 'number' || !Number.isInteger(queues) || queues < 1 || queues > L.PORT_MAX_QUEUES) {
+      throw invalid(`port '${spec}': queues ${JSON.stringify(queues)}; use a whole number from 1 to ${L.PORT_MAX_QUEUES}`);
+    }
+    const r = native.portOpen(spec, poolId, queues);
+    if (r.kind === 'virtio') warnNoIommu(r.id);
     const desc: PortDescriptor = { id: r.id, spec, kind: r.kind, queues: r.queues, poolId };
     if (r.size != null) desc.size = r.size;
     if (r.ringRegion != null) desc.ringRegion = r.ringRegion;
@@ -316,6 +322,32 @@ export class Port {
     }
     PoolView.releaseThreadView(this.desc.poolId);
     native.unmapView(this.block);
+  }
+}
+
+/**
+ * The loud warning for a NIC without IOMMU confinement (uio_pci_generic, vfio-pci no-IOMMU): the
+ * device can DMA anywhere in physical memory, so a buggy or hostile device (or a bug of ours)
+ * can corrupt the kernel and every process (docs/security.md). Returned, not printed, so a test
+ * can check it; Port.open emits it once per device.
+ */
+export function noIommuWarning(route: string, bdf: string): string | undefined {
+  if (route !== 'uio' && route !== 'vfio-noiommu') return undefined;
+  const bar = '!'.repeat(78);
+  return `\n${bar}\n!! ringway: ${bdf} runs WITHOUT IOMMU PROTECTION (${route}).\n` +
+    '!! The NIC can read and write ALL physical memory: a device or driver bug can corrupt the kernel\n' +
+    '!! and every process, and a hostile device owns the machine. Use vfio-pci with an IOMMU\n' +
+    `!! (\`ringway bind ${bdf} --driver vfio-pci\`, intel_iommu=on / amd_iommu=on) outside of tests.\n` +
+    '!! See docs/security.md.\n' + bar;
+}
+
+const warnedNoIommu = new Set<string>();
+function warnNoIommu(id: number): void {
+  const v = native.portVirtioInfo(id);
+  const w = noIommuWarning(v.route, v.bdf);
+  if (w !== undefined && !warnedNoIommu.has(v.bdf)) {
+    warnedNoIommu.add(v.bdf);
+    process.emitWarning(w, { code: 'RINGWAY_NO_IOMMU' });
   }
 }
 
