@@ -184,6 +184,8 @@ export class PoolView {
   readonly debug: boolean;
   /** this thread's tid (debug reports) */
   readonly tid: number;
+  /** ok[h] === 1 iff h is a buffer of this pool (the free-path check: one load per handle) */
+  readonly ok: Uint8Array;
   closed = false;
   /** Burst size with the memcpy fast path (see cacheSub); 0 until chosen. */
   private fastN = 0;
@@ -221,6 +223,10 @@ export class PoolView {
     this.nSlots = hdr(L.POOL_HDR_N_SLOTS);
     this.debug = (hdr(L.POOL_HDR_FLAGS) & L.POOL_F_DEBUG) !== 0;
     this.tid = this.u32[(u + L.POOL_U_TID) >> 2]!;
+    // n_slots bytes per thread view (8 KiB for the default pool): cheaper in the hot loop than
+    // recomputing the 2 MiB test of every handle.
+    this.ok = new Uint8Array(this.nSlots);
+    for (let h = 0; h < this.nSlots; h++) if (this.valid(h)) this.ok[h] = 1;
   }
 
   /** Whether h names a buffer of this pool (pool.rs valid(): in range and not straddling 2 MiB). */
@@ -371,19 +377,40 @@ export class PoolView {
    * debug mode every handle's state is checked: a double free is refused and reported at once.
    */
   freeBurst(src: Uint32Array, n: number, at = 0): number {
-    if (CHECKS) {
-      if ((n >>> 0) !== n || (at >>> 0) !== at || at + n > src.length) return this.freeBadCount(src, n, at);
-      if (this.debug) return this.freeDebug(src, n, at);
-      const ns = this.nSlots, base = this.bufBase, stride = this.stride, sm1 = stride - 1;
-      for (let k = 0; k < n; k++) {
-        const h = src[at + k]!;
-        const o = base + h * stride;
-        // one compare for the range, and the same-2MiB test of pool.rs slot_usable()
-        if (h >= ns || ((o ^ (o + sm1)) >>> 21) !== 0) return this.freeFiltered(src, n, at, 0);
-      }
-    }
+    if (CHECKS && !this.trusted(src, n, at)) return this.freeChecking(src, n, at);
     this.freeTrusted(src, n, at);
     return 0;
+  }
+
+  /** The hot check: a whole count within the array, no debug mode, every handle a buffer (one
+   *  load and compare each: ok[h] is 1 exactly for pool.rs valid(h), undefined past the end). */
+  private trusted(src: Uint32Array, n: number, at: number): boolean {
+    if ((n >>> 0) !== n || (at >>> 0) !== at || at + n > src.length || this.debug) return false;
+    const ok = this.ok;
+    for (let k = 0; k < n; k++) if (ok[src[at + k]!] !== 1) return false;
+    return true;
+  }
+
+  /** freeBurst for a caller that already checked every handle with `ok` and n against hs (the
+   *  null port's TX loop); debug mode still checks ownership. */
+  freeChecked(hs: Uint32Array, n: number): number {
+    if (this.debug) return this.freeDebug(hs, n, 0);
+    this.freeTrusted(hs, n, 0);
+    return 0;
+  }
+
+  /** Whether every handle of hs[0..n) is a buffer of this pool (n within hs: callers checked). */
+  allValid(hs: Uint32Array, n: number): boolean {
+    const ok = this.ok;
+    for (let k = 0; k < n; k++) if (ok[hs[k]!] !== 1) return false;
+    return true;
+  }
+
+  /** Slow path of freeBurst: a bad count, debug mode, or a handle to refuse. */
+  private freeChecking(src: Uint32Array, n: number, at: number): number {
+    if ((n >>> 0) !== n || (at >>> 0) !== at || at + n > src.length) return this.freeBadCount(src, n, at);
+    if (this.debug) return this.freeDebug(src, n, at);
+    return this.freeFiltered(src, n, at, 0);
   }
 
   private freeTrusted(src: Uint32Array, n: number, at: number): void {

@@ -3,6 +3,7 @@
 import type { Backend } from './backend.js';
 import type { Port } from './port.js';
 import * as L from './layout.js';
+import { CHECKS } from '../checks.js';
 import { META_DATA_LEN, META_DATA_OFF, META_SIZE } from '../memory/layout.js';
 
 const IPACKETS = L.PORT_Q_IPACKETS >> 3, IBYTES = L.PORT_Q_IBYTES >> 3, NOMBUF = L.PORT_Q_RX_NOMBUF >> 3;
@@ -34,18 +35,40 @@ export class NullBackend implements Backend {
   tx(q: number, hs: Uint32Array, n: number): number {
     if (q >= this.p.queues) return 0;
     const pool = this.p.pool;
-    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride, ns = pool.nSlots;
-    let bytes = 0;
-    for (let k = 0; k < n; k++) {
-      const h = hs[k]!;
-      if (h < ns) bytes += u16[((base + h * stride) >> 1) + (META_DATA_LEN >> 1)]!; // a foreign one reads nothing
+    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride, ok = pool.ok;
+    let bytes = 0, refused = 0;
+    // the handle check (ok[h], see PoolView.ok) rides in the loop that reads the lengths; then the
+    // pool need not check again
+    let k = 0;
+    if (CHECKS) {
+      for (; k < n; k++) {
+        const h = hs[k]!;
+        if (ok[h] !== 1) break;
+        bytes += u16[((base + h * stride) >> 1) + (META_DATA_LEN >> 1)]!;
+      }
+    } else {
+      for (; k < n; k++) bytes += u16[((base + hs[k]! * stride) >> 1) + (META_DATA_LEN >> 1)]!;
     }
-    const refused = pool.freeBurst(hs, n); // checks every handle; foreign ones are consumed, counted
+    if (k === n) pool.freeChecked(hs, n);
+    else refused = this.txForeign(hs, n, k, bytes);
     const f = this.p.f64, c = this.p.counterBase(q);
-    if (refused !== 0) this.p.countBad(q, refused);
+    if (refused !== 0) {
+      this.p.countBad(q, refused);
+      bytes = this.lastBytes;
+    }
     f[c + OPACKETS] = f[c + OPACKETS]! + n - refused;
     f[c + OBYTES] = f[c + OBYTES]! + bytes;
     return n;
+  }
+
+  private lastBytes = 0;
+
+  /** Slow path: a foreign handle at hs[k]: sum the valid ones' lengths, free them, refuse the rest. */
+  private txForeign(hs: Uint32Array, n: number, k: number, bytes: number): number {
+    const pool = this.p.pool;
+    for (; k < n; k++) if (pool.valid(hs[k]!)) bytes += pool.dataLen(hs[k]!);
+    this.lastBytes = bytes;
+    return pool.freeBurst(hs, n);
   }
 
   waitRx(): void {

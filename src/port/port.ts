@@ -175,20 +175,27 @@ export class Port {
    *  on a queue claims it for this thread; a queue another live thread drives receives nothing
    *  (counted in badArgs, one warning): use claimQueue() to get the error instead. */
   rxBurst(q: number, handles: Uint32Array, n: number = handles.length): number {
-    if (CHECKS) {
-      if ((n >>> 0) !== n || n > handles.length) n = this.badCount(q, n, handles.length);
-      if (this.owned[q] !== 1 && !this.claim(q)) return 0;
-    }
+    // one combined test keeps this wrapper small enough to inline; the rest is the cold path
+    if (CHECKS && (this.owned[q] !== 1 || (n >>> 0) !== n || n > handles.length)) return this.rxChecked(q, handles, n);
     return this.b.rx(q, handles, n);
+  }
+
+  private rxChecked(q: number, handles: Uint32Array, n: number): number {
+    if ((n >>> 0) !== n || n > handles.length) n = this.badCount(q, n, handles.length);
+    if (this.owned[q] !== 1 && !this.claim(q)) return 0;
+    return this.b.rx(q, handles, n);
+  }
+
+  private txChecked(q: number, handles: Uint32Array, n: number): number {
+    if ((n >>> 0) !== n || n > handles.length) n = this.badCount(q, n, handles.length);
+    if (this.owned[q] !== 1 && !this.claim(q)) return 0;
+    return this.b.tx(q, handles, n);
   }
 
   /** Transmits handles[0..n) on queue q; returns how many were accepted (the rest stay yours).
    *  Handles that are no buffer of this port's pool are consumed and counted (badArgs). */
   txBurst(q: number, handles: Uint32Array, n: number): number {
-    if (CHECKS) {
-      if ((n >>> 0) !== n || n > handles.length) n = this.badCount(q, n, handles.length);
-      if (this.owned[q] !== 1 && !this.claim(q)) return 0;
-    }
+    if (CHECKS && (this.owned[q] !== 1 || (n >>> 0) !== n || n > handles.length)) return this.txChecked(q, handles, n);
     return this.b.tx(q, handles, n);
   }
 

@@ -54,11 +54,7 @@ export class RingBackend implements Backend {
     if (r === undefined) return 0;
     if (CHECKS) {
       // every handle must be a buffer of the pool before the peer sees it (one compare each)
-      const pool = this.p.pool, ns = pool.nSlots, base = pool.bufBase, stride = pool.stride, sm1 = stride - 1;
-      for (let k = 0; k < n; k++) {
-        const h = hs[k]!, o = base + h * stride;
-        if (h >= ns || ((o ^ (o + sm1)) >>> 21) !== 0) return this.txFiltered(r, q, hs, n); // pool.valid()
-      }
+      if (!this.p.pool.allValid(hs, n)) return this.txFiltered(r, q, hs, n);
     }
     const sent = r.enqueueSp(hs, n);
     if (sent > 0) {

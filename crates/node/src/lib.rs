@@ -15,7 +15,7 @@ use napi_derive::napi;
 
 #[napi]
 pub fn version() -> napi::Result<String> {
-    crate::guard::call("version", move || Ok({ env!("CARGO_PKG_VERSION").to_string() }))
+    crate::guard::call("version", move || Ok(env!("CARGO_PKG_VERSION").to_string()))
 }
 
 /// Every shared-layout constant, defined once in ringway-core; TypeScript's copies are checked

@@ -227,13 +227,12 @@ pub fn native_attach(id: u32) -> napi::Result<u32> {
 #[napi]
 pub fn native_detach(slot: u32) -> napi::Result<()> {
     crate::guard::call("nativeDetach", move || {
-        Ok({
-            ATTACHED.with(|t| {
-                if let Some(a) = t.borrow_mut().get_mut(slot as usize) {
-                    *a = None;
-                }
-            });
-        })
+        ATTACHED.with(|t| {
+            if let Some(a) = t.borrow_mut().get_mut(slot as usize) {
+                *a = None;
+            }
+        });
+        Ok(())
     })
 }
 
