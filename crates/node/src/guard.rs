@@ -14,20 +14,23 @@ fn message(p: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// The error a panic in `name` becomes.
-pub fn internal(name: &str, p: &(dyn std::any::Any + Send)) -> napi::Error {
-    crate::errors::to_js(CoreError::Internal(format!(
-        "internal error in {name}: {}; this is a ringway bug, please report it with this message (the object involved may be unusable; the process goes on)",
-        message(p)
-    )))
+/// Runs `f`; a panic becomes the message that names `name` (no napi types here, so the unit
+/// test below links without Node).
+pub fn catch<T>(name: &str, f: impl FnOnce() -> T) -> Result<T, String> {
+    // AssertUnwindSafe: after a caught panic we only report; shared state a panicking body may
+    // have left half-updated is behind Mutexes (poisoned, and reported as such by their next
+    // user) or in shared memory whose users validate what they read.
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| {
+        format!(
+            "internal error in {name}: {}; this is a ringway bug, please report it with this message (the object involved may be unusable; the process goes on)",
+            message(&*p)
+        )
+    })
 }
 
 /// Runs an entry point's body; a panic becomes ERR_RINGWAY_INTERNAL naming `name`.
-/// AssertUnwindSafe: after a caught panic we only report; shared state a panicking body may have
-/// left half-updated is behind Mutexes (poisoned, and reported as such by their next user) or in
-/// shared memory whose users validate what they read.
 pub fn call<T>(name: &str, f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|p| Err(internal(name, &*p)))
+    catch(name, f).unwrap_or_else(|m| Err(crate::errors::to_js(CoreError::Internal(m))))
 }
 
 /// For entry points that never throw: a panic returns `dflt`.
@@ -41,9 +44,10 @@ mod tests {
 
     #[test]
     fn a_panic_becomes_an_internal_error_naming_the_call() {
-        let e = call::<()>("poolCreate", || panic!("index out of range")).unwrap_err();
-        assert!(e.reason.starts_with("ERR_RINGWAY_INTERNAL: internal error in poolCreate: index out of range"), "{}", e.reason);
-        assert_eq!(call("x", || Ok(7)).unwrap(), 7);
+        let e = catch::<()>("poolCreate", || panic!("index out of range")).unwrap_err();
+        assert!(e.starts_with("internal error in poolCreate: index out of range"), "{e}");
+        assert_eq!(CoreError::Internal(e).code(), "ERR_RINGWAY_INTERNAL");
+        assert_eq!(catch("x", || 7), Ok(7));
         assert_eq!(quiet(0u32, || panic!("boom")), 0);
     }
 }
