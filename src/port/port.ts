@@ -350,7 +350,12 @@ export function noIommuWarning(route: string, bdf: string): string | undefined {
 
 const warnedNoIommu = new Set<string>();
 function warnNoIommu(id: number): void {
-  const v = native.portVirtioInfo(id);
+  let v: { route: string; bdf: string };
+  try {
+    v = native.portVirtioInfo(id);
+  } catch {
+    return; // the port is open either way; its info call failing must not leak it
+  }
   const w = noIommuWarning(v.route, v.bdf);
   if (w !== undefined && !warnedNoIommu.has(v.bdf)) {
     warnedNoIommu.add(v.bdf);
