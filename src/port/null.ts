@@ -37,20 +37,21 @@ export class NullBackend implements Backend {
     const pool = this.p.pool;
     const u16 = pool.u16, base = pool.bufBase, stride = pool.stride, ok = pool.ok;
     let bytes = 0, refused = 0;
-    // the handle check (ok[h], see PoolView.ok) rides in the loop that reads the lengths; then the
-    // pool need not check again
-    let k = 0;
+    // The handle check (ok[h] is 1 for a buffer, 0 or undefined otherwise: PoolView.ok) rides in
+    // the loop that reads the lengths, branch-free (an AND per handle); the pool need not check
+    // again. A foreign handle makes `good` 0 and the slow path redo the sums.
+    let good = 1;
     if (CHECKS) {
-      for (; k < n; k++) {
+      for (let k = 0; k < n; k++) {
         const h = hs[k]!;
-        if (ok[h] !== 1) break;
+        good &= ok[h]!;
         bytes += u16[((base + h * stride) >> 1) + (META_DATA_LEN >> 1)]!;
       }
     } else {
-      for (; k < n; k++) bytes += u16[((base + hs[k]! * stride) >> 1) + (META_DATA_LEN >> 1)]!;
+      for (let k = 0; k < n; k++) bytes += u16[((base + hs[k]! * stride) >> 1) + (META_DATA_LEN >> 1)]!;
     }
-    if (k === n) pool.freeChecked(hs, n);
-    else refused = this.txForeign(hs, n, k, bytes);
+    if (good === 1) pool.freeChecked(hs, n);
+    else refused = this.txForeign(hs, n);
     const f = this.p.f64, c = this.p.counterBase(q);
     if (refused !== 0) {
       this.p.countBad(q, refused);
@@ -63,10 +64,11 @@ export class NullBackend implements Backend {
 
   private lastBytes = 0;
 
-  /** Slow path: a foreign handle at hs[k]: sum the valid ones' lengths, free them, refuse the rest. */
-  private txForeign(hs: Uint32Array, n: number, k: number, bytes: number): number {
+  /** Slow path: a foreign handle among hs[0..n): sum the valid ones' lengths, free them, refuse the rest. */
+  private txForeign(hs: Uint32Array, n: number): number {
     const pool = this.p.pool;
-    for (; k < n; k++) if (pool.valid(hs[k]!)) bytes += pool.dataLen(hs[k]!);
+    let bytes = 0;
+    for (let k = 0; k < n; k++) if (pool.valid(hs[k]!)) bytes += pool.dataLen(hs[k]!);
     this.lastBytes = bytes;
     return pool.freeBurst(hs, n);
   }
