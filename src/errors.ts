@@ -16,6 +16,10 @@ export const Codes = {
   NO_ADDON: 'ERR_RINGWAY_NO_ADDON',
   WORKER_DIED: 'ERR_RINGWAY_WORKER_DIED',
   BAD_CONFIG: 'ERR_RINGWAY_BAD_CONFIG',
+  /** A buffer freed twice (or more frees than the pool has buffers). */
+  DOUBLE_FREE: 'ERR_RINGWAY_DOUBLE_FREE',
+  /** A bug inside ringway: a caught Rust panic, the message names the native call. */
+  INTERNAL: 'ERR_RINGWAY_INTERNAL',
 } as const;
 
 export type Code = (typeof Codes)[keyof typeof Codes];

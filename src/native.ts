@@ -21,7 +21,7 @@ function load(): typeof Binding {
 }
 
 // per-burst entry points: called directly (no try/catch wrapper); they never throw
-const HOT = new Set<string>(['nativeRxBurst', 'nativeTxBurst']);
+const HOT = new Set<string>(['nativeRxBurst', 'nativeTxBurst', 'ringWake']);
 
 function wrap(b: typeof Binding): typeof Binding {
   const out: Record<string, unknown> = {};

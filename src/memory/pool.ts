@@ -6,7 +6,8 @@
 // for reading and writing packet bytes in place. The cache algorithm is the same as
 // crates/core/src/mempool/cache.rs; the layout is memory/layout.ts (checked against Rust).
 import { native } from '../native.js';
-import { Codes, invalid } from '../errors.js';
+import { Codes, RingwayError, invalid } from '../errors.js';
+import { CHECKS, debugMbuf } from '../checks.js';
 import { Ring } from '../ring/ring.js';
 import * as L from './layout.js';
 
@@ -24,6 +25,18 @@ export interface PoolOptions {
   hugepages?: 'auto' | 'require' | 'never';
   /** 'best-effort' (default) or 'required' (memory a device will DMA into). */
   lock?: 'best-effort' | 'required';
+  /** Per-buffer ownership checks (DPDK's mempool debug cookies): a double free is refused and
+   *  reported by handle and thread, `owners()` names leaks. Default: RINGWAY_DEBUG=mbuf. Slower. */
+  debug?: boolean;
+}
+
+/** A buffer handed out and not returned (debug mode), with the thread that took it. */
+export interface BufferOwner {
+  handle: number;
+  /** pool user slot (64 = none) */
+  slot: number;
+  /** kernel thread id of the thread that took it */
+  tid: number;
 }
 
 export interface PoolStats {
@@ -34,6 +47,10 @@ export interface PoolStats {
   allocs: number;
   frees: number;
   allocFail: number;
+  /** Handles refused on free: not a buffer of this pool (boundary check). */
+  badHandles: number;
+  /** Frees refused as double frees (debug mode: exact; otherwise surplus over a full free ring, dropped). */
+  doubleFrees: number;
   users: number;
 }
 
@@ -52,6 +69,7 @@ export class Pool {
   ) {}
 
   static create(opts: PoolOptions = {}): Pool {
+    checkOptions(opts);
     const r = native.poolCreate({
       name: opts.name,
       buffers: opts.buffers ?? 8192,
@@ -60,6 +78,7 @@ export class Pool {
       cacheSize: opts.cacheSize,
       hugepages: opts.hugepages,
       lock: opts.lock,
+      debug: opts.debug ?? debugMbuf(),
     });
     // One warning line per process and kind, not per pool.
     if (r.warning && !warned.has('huge')) {
@@ -84,8 +103,16 @@ export class Pool {
       allocs: s.allocs,
       frees: s.frees,
       allocFail: s.allocFail,
+      badHandles: s.badHandles,
+      doubleFrees: s.doubleFrees,
       users: s.users,
     };
+  }
+
+  /** Debug mode: every buffer handed out and not returned, with the thread that took it (when
+   *  the pipeline is quiescent, these are the leaks). Throws for a pool made without debug mode. */
+  owners(): BufferOwner[] {
+    return native.poolDebugInUse(this.id);
   }
 
   /** Walks the free ring and every cache: buffers found nowhere (in use or leaked) and duplicates. */
@@ -103,6 +130,29 @@ export class Pool {
     this.open = false;
     native.objectClose(this.id);
   }
+}
+
+const POSITIVE_INT: ReadonlyArray<keyof PoolOptions> = ['buffers', 'dataRoom', 'headroom', 'cacheSize'];
+
+/** Option types and ranges checked before they reach N-API (whose conversion would wrap -1 to
+ *  4294967295 or reject a string with a message that names no option). */
+function checkOptions(opts: PoolOptions): void {
+  if (opts === null || typeof opts !== 'object') throw invalid('Pool.create options must be an object such as { buffers: 8192 }');
+  for (const k of POSITIVE_INT) {
+    const v = opts[k];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 0xffffffff)) {
+      throw invalid(`pool option ${k}: ${JSON.stringify(v)} is not a whole number of ${k === 'buffers' ? 'buffers' : k === 'cacheSize' ? 'buffers' : 'bytes'}; e.g. ${k}: ${k === 'buffers' ? 8192 : k === 'dataRoom' ? 2048 : k === 'headroom' ? 128 : 256}`);
+    }
+  }
+  if (opts.name !== undefined && (typeof opts.name !== 'string' || opts.name.length > 200)) {
+    throw invalid('pool option name: must be a string of at most 200 characters');
+  }
+  if (opts.debug !== undefined && typeof opts.debug !== 'boolean') throw invalid('pool option debug: must be true or false');
+}
+
+let warnedBad = false;
+function warnOnce(code: string, msg: string, first: boolean): void {
+  if (first) process.emitWarning(msg, { code });
 }
 
 export class PoolView {
@@ -128,6 +178,16 @@ export class PoolView {
   private allocs: number;
   private frees: number;
   private fail: number;
+  private bad: number;
+  private dbl: number;
+  /** slots laid out (handles are < nSlots; a few straddling 2 MiB are not buffers) */
+  readonly nSlots: number;
+  /** debug mode: per-buffer ownership states (layout.ts META_DBG) */
+  readonly debug: boolean;
+  /** this thread's tid (debug reports) */
+  readonly tid: number;
+  /** ok[h] === 1 iff h is a buffer of this pool (the free-path check: one load per handle) */
+  readonly ok: Uint8Array;
   closed = false;
   /** Burst size with the memcpy fast path (see cacheSub); 0 until chosen. */
   private fastN = 0;
@@ -161,6 +221,21 @@ export class PoolView {
     this.allocs = this.f64[this.cntIdx]!;
     this.frees = this.f64[this.cntIdx + 1]!;
     this.fail = this.f64[this.cntIdx + 2]!;
+    this.bad = this.f64[this.cntIdx + 3]!;
+    this.dbl = this.f64[this.cntIdx + 4]!;
+    this.nSlots = hdr(L.POOL_HDR_N_SLOTS);
+    this.debug = (hdr(L.POOL_HDR_FLAGS) & L.POOL_F_DEBUG) !== 0;
+    this.tid = this.u32[(u + L.POOL_U_TID) >> 2]!;
+    // n_slots bytes per thread view (8 KiB for the default pool): cheaper in the hot loop than
+    // recomputing the 2 MiB test of every handle.
+    this.ok = new Uint8Array(this.nSlots);
+    for (let h = 0; h < this.nSlots; h++) if (this.valid(h)) this.ok[h] = 1;
+  }
+
+  /** Whether h names a buffer of this pool (pool.rs valid(): in range and not straddling 2 MiB). */
+  valid(h: number): boolean {
+    const o = this.bufBase + h * this.stride;
+    return h < this.nSlots && h >= 0 && ((o ^ (o + this.stride - 1)) >>> 21) === 0;
   }
 
   /** Maps pool `poolId` for this thread and claims a user slot. */
@@ -253,6 +328,7 @@ export class PoolView {
     this.len = len - take;
     this.allocs += take;
     if (take < n) this.fail += n - take;
+    if (this.debug) this.debugTake(out, 0, take);
     this.publish();
     return take;
   }
@@ -292,6 +368,7 @@ export class PoolView {
     while (got < n && this.len > 0) out[got++] = u32[c + --this.len]!;
     this.allocs += got;
     if (got < n) this.fail += n - got;
+    if (this.debug) this.debugTake(out, 0, got);
     this.publish();
     return got;
   }
@@ -307,13 +384,58 @@ export class PoolView {
     return false;
   }
 
-  /** Returns src[0..n) to the pool. The handles must be this pool's and owned by the caller. */
-  freeBurst(src: Uint32Array, n: number, at = 0): void {
+  /**
+   * Returns src[at..at+n) to the pool; returns how many handles were refused (0 normally). Never
+   * throws. The boundary checks (docs/reliability.md): a count past the array is cut to the
+   * array; a handle that is no buffer of this pool is refused and counted (stats().badHandles),
+   * never stored; the free ring is pushed to a bounded number of times, so a double free that
+   * overflows it is counted (doubleFrees) and the surplus dropped instead of spinning forever. In
+   * debug mode every handle's state is checked: a double free is refused and reported at once.
+   */
+  freeBurst(src: Uint32Array, n: number, at = 0): number {
+    if (CHECKS && !this.trusted(src, n, at)) return this.freeChecking(src, n, at);
+    this.freeTrusted(src, n, at);
+    return 0;
+  }
+
+  /** The hot check: a whole count within the array, no debug mode, every handle a buffer (one
+   *  load and compare each: ok[h] is 1 exactly for pool.rs valid(h), undefined past the end). */
+  private trusted(src: Uint32Array, n: number, at: number): boolean {
+    if ((n >>> 0) !== n || (at >>> 0) !== at || at + n > src.length || this.debug) return false;
+    const ok = this.ok;
+    for (let k = 0; k < n; k++) if (ok[src[at + k]!] !== 1) return false;
+    return true;
+  }
+
+  /** freeBurst for a caller that already checked every handle with `ok` and n against hs (the
+   *  null port's TX loop); debug mode still checks ownership. */
+  freeChecked(hs: Uint32Array, n: number): number {
+    if (this.debug) return this.freeDebug(hs, n, 0);
+    this.freeTrusted(hs, n, 0);
+    return 0;
+  }
+
+  /** Whether every handle of hs[0..n) is a buffer of this pool (n within hs: callers checked). */
+  allValid(hs: Uint32Array, n: number): boolean {
+    const ok = this.ok;
+    for (let k = 0; k < n; k++) if (ok[hs[k]!] !== 1) return false;
+    return true;
+  }
+
+  /** Slow path of freeBurst: a bad count, debug mode, or a handle to refuse. */
+  private freeChecking(src: Uint32Array, n: number, at: number): number {
+    if ((n >>> 0) !== n || (at >>> 0) !== at || at + n > src.length) return this.freeBadCount(src, n, at);
+    if (this.debug) return this.freeDebug(src, n, at);
+    return this.freeFiltered(src, n, at, 0);
+  }
+
+  private freeTrusted(src: Uint32Array, n: number, at: number): void {
     const u32 = this.u32, c = this.c;
     let len = this.len;
     this.frees += n;
     if (len + n > L.POOL_CACHE_MAX) {
-      for (let done = 0; done < n; ) done += this.free.enqueueMp(src, at + done, n - done);
+      const done = this.pushFree(src, at, n);
+      if (done < n) this.surplus(n - done);
     } else {
       if (n === this.fastN && at === 0) this.cacheSub(len).set(src.length === n ? src : this.headOf(src));
       else for (let k = 0; k < n; k++) u32[c + len + k] = src[at + k]!;
@@ -321,7 +443,8 @@ export class PoolView {
       if (len > this.flushAt) {
         // Flush the excess over the cache size in one burst.
         const keep = this.size;
-        for (let done = keep; done < len; ) done += this.free.enqueueMp(u32, c + done, len - done);
+        const done = this.pushFree(u32, c + keep, len - keep);
+        if (done < len - keep) this.surplus(len - keep - done);
         len = keep;
       }
       this.len = len;
@@ -329,22 +452,132 @@ export class PoolView {
     this.publish();
   }
 
+  /** Bounded push into the shared free ring: stops when the ring refuses (it is full, which with
+   *  a ring at least as large as the pool proves a double free: pool.rs push_free). */
+  private pushFree(src: Uint32Array, at: number, n: number): number {
+    let done = 0;
+    while (done < n) {
+      const m = this.free.enqueueMp(src, at + done, n - done);
+      if (m === 0) break;
+      done += m;
+    }
+    return done;
+  }
+
+  private surplus(k: number): void {
+    this.dbl += k;
+    this.f64[this.cntIdx + 4] = this.dbl;
+    warnOnce('RINGWAY_DOUBLE_FREE', `ringway: pool ${this.poolId}: the free ring is full yet ${k} more buffers were freed: a double free (dropped; run with RINGWAY_DEBUG=mbuf to find which buffer and which thread)`, true);
+  }
+
+  private freeBadCount(src: Uint32Array, n: number, at: number): number {
+    this.bad++;
+    this.f64[this.cntIdx + 3] = this.bad;
+    const room = (at >>> 0) === at ? src.length - at : 0;
+    const m = n > room ? room : n >= 0 ? Math.floor(n) : 0;
+    if (m <= 0) return 0;
+    return this.freeBurst(src, m, at);
+  }
+
+  /** Slow path: frees the valid handles of src[at..at+n), refuses and counts the rest. */
+  private freeFiltered(src: Uint32Array, n: number, at: number, refusedBefore: number): number {
+    const ok = new Uint32Array(n); // error path: allocation is fine here
+    let m = 0;
+    for (let k = 0; k < n; k++) {
+      const h = src[at + k]!;
+      if (this.valid(h)) ok[m++] = h;
+      else if (!warnedBad) {
+        warnedBad = true;
+        warnOnce('RINGWAY_BAD_HANDLE', `ringway: pool ${this.poolId}: freeBurst refused handle ${h}: not a buffer of this pool (counted in stats().badHandles; further ones are counted silently)`, true);
+      }
+    }
+    this.bad += n - m;
+    this.f64[this.cntIdx + 3] = this.bad;
+    if (m > 0) {
+      if (this.debug) return refusedBefore + n - m + this.freeDebug(ok, m, 0);
+      this.freeTrusted(ok, m, 0);
+    }
+    return refusedBefore + n - m;
+  }
+
+  /** Debug mode: each handle must be USED (CAS to FREE, so of two racing frees one loses). */
+  private freeDebug(src: Uint32Array, n: number, at: number): number {
+    const u32 = this.u32, ok = new Uint32Array(n);
+    let m = 0, refused = 0;
+    for (let k = 0; k < n; k++) {
+      const h = src[at + k]!;
+      if (!this.valid(h)) return this.freeFiltered(src, n, at, 0);
+      const w = (this.offset(h) + L.META_DBG) >> 2;
+      const cur = Atomics.load(u32, w);
+      if ((cur & 0xff) !== L.META_DBG_USED || Atomics.compareExchange(u32, w, cur, L.META_DBG_FREE | (this.slot << 8)) !== cur) {
+        const now = Atomics.load(u32, w);
+        refused++;
+        process.emitWarning(
+          `ringway debug: double free of buffer ${h} of pool ${this.poolId} by thread ${this.tid} (pool slot ${this.slot}); ` +
+            `it was freed before by thread ${u32[w + 1]} (pool slot ${(now >> 8) & 0xff}). Refused.`,
+          { code: 'RINGWAY_DOUBLE_FREE' },
+        );
+        continue;
+      }
+      u32[w + 1] = this.tid;
+      ok[m++] = h;
+    }
+    if (refused > 0) {
+      this.dbl += refused;
+      this.f64[this.cntIdx + 4] = this.dbl;
+    }
+    if (m > 0) this.freeTrusted(ok, m, 0);
+    return refused;
+  }
+
+  /** Debug mode: marks out[at..at+n) USED by this thread; reports any that were not FREE. */
+  private debugTake(out: Uint32Array, at: number, n: number): void {
+    const u32 = this.u32, mark = L.META_DBG_USED | (this.slot << 8);
+    for (let k = 0; k < n; k++) {
+      const h = out[at + k]!;
+      const w = (this.offset(h) + L.META_DBG) >> 2;
+      const prev = Atomics.exchange(u32, w, mark);
+      const prevTid = u32[w + 1];
+      u32[w + 1] = this.tid;
+      if ((prev & 0xff) !== L.META_DBG_FREE) {
+        process.emitWarning(
+          `ringway debug: buffer ${h} of pool ${this.poolId} handed to thread ${this.tid} while still in use by thread ${prevTid} (pool slot ${(prev >> 8) & 0xff}): the free ring was written behind the checks`,
+          { code: 'RINGWAY_BUFFER_IN_USE' },
+        );
+      }
+    }
+  }
+
   /** Buffers in this thread's cache. */
   cached(): number {
     return this.len;
   }
 
-  /** Pushes the cache back to the shared ring. */
+  /** Pushes the cache back to the shared ring. Throws ERR_RINGWAY_DOUBLE_FREE (after counting)
+   *  when the ring could not take them all: more buffers were freed than the pool has. */
   flush(): void {
-    for (let done = 0; done < this.len; ) done += this.free.enqueueMp(this.u32, this.c + done, this.len - done);
+    const dropped = this.flushQuiet();
+    if (dropped > 0) {
+      throw new RingwayError(Codes.DOUBLE_FREE, `pool ${this.poolId}: the free ring is full yet ${dropped} cached buffers remained: a double free happened (they were dropped and counted in stats().doubleFrees); run with RINGWAY_DEBUG=mbuf to find the buffer and the thread`);
+    }
+  }
+
+  private flushQuiet(): number {
+    const done = this.pushFree(this.u32, this.c, this.len);
+    const dropped = this.len - done;
+    if (dropped > 0) {
+      this.dbl += dropped;
+      this.f64[this.cntIdx + 4] = this.dbl;
+    }
     this.len = 0;
     this.publish();
+    return dropped;
   }
 
   /** Flushes the cache, releases the user slot and unmaps this thread's view. */
   close(): void {
     if (this.closed) return;
-    this.flush();
+    this.flushQuiet(); // counted; close runs at exit paths and must not throw
     this.closed = true;
     try {
       native.poolReleaseUser(this.poolId, this.slot);

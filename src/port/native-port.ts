@@ -11,6 +11,9 @@ export class NativeBackend implements Backend {
   /** this thread's attachment slot (native_attach), -1 once closed */
   private slot: number;
   private readonly x: Uint32Array[] = [];
+  private readonly u32: Uint32Array;
+  private readonly rxErrIdx: number;
+  private readonly rxErr: Uint8Array;
 
   /** Devices are polled like DPDK's PMDs: an idle poller keeps polling instead of napping,
    *  because a 1 ms nap is longer than a ring's worth of packets at NIC rates. */
@@ -18,6 +21,9 @@ export class NativeBackend implements Backend {
 
   constructor(private readonly p: Port) {
     this.spin = p.kind === 'virtio';
+    this.u32 = new Uint32Array(p.block);
+    this.rxErrIdx = (L.PORT_Q_OFF + L.PORT_Q_RX_ERR) >> 2;
+    this.rxErr = new Uint8Array(p.queues);
     try {
       this.slot = native.nativeAttach(p.id);
     } catch (e) {
@@ -33,6 +39,7 @@ export class NativeBackend implements Backend {
     if (x === undefined) return 0;
     const got = nativeRxBurst(this.slot, q, n < x.length ? n : x.length);
     for (let k = 0; k < got; k++) hs[k] = x[k]!;
+    if (got === 0 && this.rxErr[q] === 0 && this.u32[this.rxErrIdx + q * (L.PORT_Q_SIZE >> 2)] !== 0) this.reportRxError(q);
     return got;
   }
 
@@ -42,6 +49,19 @@ export class NativeBackend implements Backend {
     if (n > x.length) n = x.length;
     for (let k = 0; k < n; k++) x[k] = hs[k]!;
     return nativeTxBurst(this.slot, q, n);
+  }
+
+  /** RX stopped on an error (PORT_Q_RX_ERR, checked only on an empty burst): say so once, with
+   *  the core's reason (e.g. the pcap file, byte offset and what is corrupt). */
+  private reportRxError(q: number): void {
+    this.rxErr[q] = 1;
+    let why = 'unknown error';
+    try {
+      why = this.p.rxError(q) ?? why;
+    } catch {
+      // closed meanwhile: report without the reason
+    }
+    process.emitWarning(`ringway: port ${this.p.desc.spec} queue ${q}: RX stopped: ${why} (counted in ierrors)`, { code: 'RINGWAY_PORT_RX_ERROR' });
   }
 
   waitRx(_q: number, timeoutMs: number): void {

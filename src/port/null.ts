@@ -3,6 +3,7 @@
 import type { Backend } from './backend.js';
 import type { Port } from './port.js';
 import * as L from './layout.js';
+import { CHECKS } from '../checks.js';
 import { META_DATA_LEN, META_DATA_OFF, META_FLAGS, META_HASH, META_PORT, META_QUEUE, META_SIZE } from '../memory/layout.js';
 
 // The paired fields the RX loop writes as one word each (checked here, so a layout change fails loudly).
@@ -46,14 +47,42 @@ export class NullBackend implements Backend {
   tx(q: number, hs: Uint32Array, n: number): number {
     if (q >= this.p.queues) return 0;
     const pool = this.p.pool;
-    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride;
-    let bytes = 0;
-    for (let k = 0; k < n; k++) bytes += u16[((base + hs[k]! * stride) >> 1) + (META_DATA_LEN >> 1)]!;
-    pool.freeBurst(hs, n);
+    const u16 = pool.u16, base = pool.bufBase, stride = pool.stride, ok = pool.ok;
+    let bytes = 0, refused = 0;
+    // The handle check (ok[h] is 1 for a buffer, 0 or undefined otherwise: PoolView.ok) rides in
+    // the loop that reads the lengths, branch-free (an AND per handle); the pool need not check
+    // again. A foreign handle makes `good` 0 and the slow path redo the sums.
+    let good = 1;
+    if (CHECKS) {
+      for (let k = 0; k < n; k++) {
+        const h = hs[k]!;
+        good &= ok[h]!;
+        bytes += u16[((base + h * stride) >> 1) + (META_DATA_LEN >> 1)]!;
+      }
+    } else {
+      for (let k = 0; k < n; k++) bytes += u16[((base + hs[k]! * stride) >> 1) + (META_DATA_LEN >> 1)]!;
+    }
+    if (good === 1) pool.freeChecked(hs, n);
+    else refused = this.txForeign(hs, n);
     const f = this.p.f64, c = this.p.counterBase(q);
-    f[c + OPACKETS] = f[c + OPACKETS]! + n;
+    if (refused !== 0) {
+      this.p.countBad(q, refused);
+      bytes = this.lastBytes;
+    }
+    f[c + OPACKETS] = f[c + OPACKETS]! + n - refused;
     f[c + OBYTES] = f[c + OBYTES]! + bytes;
     return n;
+  }
+
+  private lastBytes = 0;
+
+  /** Slow path: a foreign handle among hs[0..n): sum the valid ones' lengths, free them, refuse the rest. */
+  private txForeign(hs: Uint32Array, n: number): number {
+    const pool = this.p.pool;
+    let bytes = 0;
+    for (let k = 0; k < n; k++) if (pool.valid(hs[k]!)) bytes += pool.dataLen(hs[k]!);
+    this.lastBytes = bytes;
+    return pool.freeBurst(hs, n);
   }
 
   waitRx(): void {

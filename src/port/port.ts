@@ -7,7 +7,8 @@
 // threads `Port.attach(port.descriptor())` with the plain-data descriptor passed in workerData.
 import { isMainThread } from 'node:worker_threads';
 import { native } from '../native.js';
-import { Codes, RingwayError, closed, invalid } from '../errors.js';
+import { Codes, RingwayError, closed, fromNative, invalid } from '../errors.js';
+import { CHECKS } from '../checks.js';
 import { Pool, PoolView } from '../memory/pool.js';
 import * as L from './layout.js';
 import type { Backend } from './backend.js';
@@ -87,6 +88,9 @@ export interface QueueStats {
   opackets: number;
   obytes: number;
   oerrors: number;
+  /** Inputs refused at this queue's boundary: a count past the handle array, a foreign handle,
+   *  a burst from a thread that does not own the queue (docs/reliability.md). */
+  badArgs: number;
 }
 
 export interface PortStats extends QueueStats {
@@ -96,8 +100,9 @@ export interface PortStats extends QueueStats {
 const FIELDS: Array<[keyof QueueStats, number]> = [
   ['ipackets', L.PORT_Q_IPACKETS], ['ibytes', L.PORT_Q_IBYTES], ['imissed', L.PORT_Q_IMISSED],
   ['ierrors', L.PORT_Q_IERRORS], ['rxNombuf', L.PORT_Q_RX_NOMBUF], ['opackets', L.PORT_Q_OPACKETS],
-  ['obytes', L.PORT_Q_OBYTES], ['oerrors', L.PORT_Q_OERRORS],
+  ['obytes', L.PORT_Q_OBYTES], ['oerrors', L.PORT_Q_OERRORS], ['badArgs', L.PORT_Q_BAD],
 ];
+const BAD = L.PORT_Q_BAD >> 3;
 
 class ClosedBackend implements Backend {
   constructor(private readonly what: string) {}
@@ -119,6 +124,9 @@ export class Port {
   readonly pool: PoolView;
   private b: Backend;
   private open = true;
+  /** owned[q] = 1 once this thread claimed queue q (one thread per queue, checked in the core) */
+  private readonly owned: Uint8Array;
+  private readonly busyWarned: Uint8Array;
 
   private constructor(readonly desc: PortDescriptor, private readonly owner: boolean) {
     this.id = desc.id;
@@ -127,6 +135,8 @@ export class Port {
     this.block = native.mapView(desc.id);
     this.f64 = new Float64Array(this.block);
     this.u32 = new Uint32Array(this.block);
+    this.owned = new Uint8Array(desc.queues);
+    this.busyWarned = new Uint8Array(desc.queues);
     if (new Uint32Array(this.block, 0, 1)[0] !== L.PORT_MAGIC) throw invalid(`object ${desc.id} is not a port`);
     this.pool = PoolView.forThread(desc.poolId);
     try {
@@ -146,8 +156,14 @@ export class Port {
    */
   static open(spec: string, opts: PortOptions): Port {
     if (typeof spec !== 'string') throw invalid('port spec must be a string such as null:size=64');
+    if (opts === null || typeof opts !== 'object' || opts.pool === undefined) throw invalid(`port '${spec}': options need a pool, e.g. Port.open(spec, { pool: Pool.create() })`);
     const poolId = typeof opts.pool === 'number' ? opts.pool : opts.pool.id;
-    const r = native.portOpen(spec, poolId, opts.queues ?? 1);
+    const queues = opts.queues ?? 1;
+    if (typeof queues !== 'number' || !Number.isInteger(queues) || queues < 1 || queues > L.PORT_MAX_QUEUES) {
+      throw invalid(`port '${spec}': queues ${JSON.stringify(queues)}; use a whole number from 1 to ${L.PORT_MAX_QUEUES}`);
+    }
+    const r = native.portOpen(spec, poolId, queues);
+    if (r.kind === 'virtio') warnNoIommu(r.id);
     const desc: PortDescriptor = { id: r.id, spec, kind: r.kind, queues: r.queues, poolId };
     if (r.size != null) desc.size = r.size;
     if (r.ringRegion != null) desc.ringRegion = r.ringRegion;
@@ -179,9 +195,13 @@ export class Port {
     return { ...this.desc };
   }
 
-  /** Receives up to n (default handles.length) packets on queue q into handles. */
+  /** Receives up to n (default handles.length) packets on queue q into handles. The first burst
+   *  on a queue claims it for this thread; a queue another live thread drives receives nothing
+   *  (counted in badArgs, one warning): use claimQueue() to get the error instead. */
   rxBurst(q: number, handles: Uint32Array, n: number = handles.length): number {
-    const got = this.b.rx(q, handles, n);
+    // one combined test keeps this wrapper small enough to inline; the rest is the cold path
+    const got = CHECKS && (this.owned[q] !== 1 || (n >>> 0) !== n || n > handles.length)
+      ? this.rxChecked(q, handles, n) : this.b.rx(q, handles, n);
     if (got > 0) {
       // Burst-size histogram: one add per non-empty burst, in the queue's own counter block
       // (every backend passes here, so null, ring and native ports are counted the same way).
@@ -193,9 +213,23 @@ export class Port {
     return got;
   }
 
-  /** Transmits handles[0..n) on queue q; returns how many were accepted (the rest stay yours). */
+  private rxChecked(q: number, handles: Uint32Array, n: number): number {
+    if ((n >>> 0) !== n || n > handles.length) n = this.badCount(q, n, handles.length);
+    if (this.owned[q] !== 1 && !this.claim(q)) return 0;
+    return this.b.rx(q, handles, n);
+  }
+
+  private txChecked(q: number, handles: Uint32Array, n: number): number {
+    if ((n >>> 0) !== n || n > handles.length) n = this.badCount(q, n, handles.length);
+    if (this.owned[q] !== 1 && !this.claim(q)) return 0;
+    return this.b.tx(q, handles, n);
+  }
+
+  /** Transmits handles[0..n) on queue q; returns how many were accepted (the rest stay yours).
+   *  Handles that are no buffer of this port's pool are consumed and counted (badArgs). */
   txBurst(q: number, handles: Uint32Array, n: number): number {
-    const sent = this.b.tx(q, handles, n);
+    const sent = CHECKS && (this.owned[q] !== 1 || (n >>> 0) !== n || n > handles.length)
+      ? this.txChecked(q, handles, n) : this.b.tx(q, handles, n);
     if (sent > 0) {
       const h = this.histBase(q, L.PORT_Q_HIST_TX) + burstBucket(sent);
       this.f64[h] = this.f64[h]! + 1;
@@ -217,6 +251,57 @@ export class Port {
   /** Still open in this thread (its shared block is mapped). */
   get isOpen(): boolean {
     return this.open;
+  }
+
+  /** A count that is not a whole number within the array: counted, cut to what the array holds. */
+  private badCount(q: number, n: number, len: number): number {
+    this.countBad(q, 1);
+    return n > len ? len : n >= 0 ? Math.floor(n) : 0;
+  }
+
+  /** Adds to queue q's badArgs counter (ignored for a queue that does not exist). */
+  countBad(q: number, k: number): void {
+    if (q >= 0 && q < this.queues && (q | 0) === q) {
+      const i = this.counterBase(q) + BAD;
+      this.f64[i] = this.f64[i]! + k;
+    }
+  }
+
+  /** Claims queue q for the calling thread: ERR_RINGWAY_DEVICE_BUSY naming the owner when another
+   *  live thread drives it (a dead owner's claim is taken over). Bursts do this on first use. */
+  claimQueue(q: number): void {
+    this.check();
+    if (!(q >= 0 && q < this.queues && (q | 0) === q)) throw invalid(`port ${this.desc.spec} has ${this.queues} queues; queue ${q} does not exist`);
+    try {
+      native.portClaimQueue(this.id, q);
+    } catch (e) {
+      throw fromNative(e);
+    }
+    this.owned[q] = 1;
+  }
+
+  // Cold path of the first burst on a queue. Never throws for a busy queue (the hot path does not
+  // throw); use after close still throws ERR_RINGWAY_CLOSED, as every burst of a closed port.
+  private claim(q: number): boolean {
+    if (!this.open) throw closed(`port ${this.desc.spec}`);
+    if (!(q >= 0 && q < this.queues && (q | 0) === q)) return false;
+    try {
+      this.claimQueue(q);
+      return true;
+    } catch (e) {
+      this.countBad(q, 1);
+      if (this.busyWarned[q] === 0) {
+        this.busyWarned[q] = 1;
+        process.emitWarning((e as Error).message, { code: 'RINGWAY_QUEUE_BUSY' });
+      }
+      return false;
+    }
+  }
+
+  /** Why RX on queue q stopped, when an error stopped it (pcap: a corrupt record; counted in ierrors). */
+  rxError(q = 0): string | undefined {
+    this.check();
+    return native.portRxError(this.id, q) ?? undefined;
   }
 
   /** Idle path for a poller that found queue q empty: sleep until traffic or timeoutMs. */
@@ -293,6 +378,9 @@ export class Port {
     this.open = false;
     const b = this.b;
     this.b = new ClosedBackend(`port ${this.desc.spec}`);
+    for (let q = 0; q < this.queues; q++) {
+      if (this.owned[q] === 1) native.portReleaseQueue(this.id, q);
+    }
     if (this.owner) {
       openOwned.delete(this);
       const r = native.portClose(this.id);
@@ -307,6 +395,38 @@ export class Port {
 }
 
 const KERNEL_KINDS = new Set(['af_packet', 'tap', 'af_xdp']);
+
+/**
+ * The loud warning for a NIC without IOMMU confinement (uio_pci_generic, vfio-pci no-IOMMU): the
+ * device can DMA anywhere in physical memory, so a buggy or hostile device (or a bug of ours)
+ * can corrupt the kernel and every process (docs/security.md). Returned, not printed, so a test
+ * can check it; Port.open emits it once per device.
+ */
+export function noIommuWarning(route: string, bdf: string): string | undefined {
+  if (route !== 'uio' && route !== 'vfio-noiommu') return undefined;
+  const bar = '!'.repeat(78);
+  return `\n${bar}\n!! ringway: ${bdf} runs WITHOUT IOMMU PROTECTION (${route}).\n` +
+    '!! The NIC can read and write ALL physical memory: a device or driver bug can corrupt the kernel\n' +
+    '!! and every process, and a hostile device owns the machine. Use vfio-pci with an IOMMU\n' +
+    `!! (\`ringway bind ${bdf} --driver vfio-pci\`, intel_iommu=on / amd_iommu=on) outside of tests.\n` +
+    '!! See docs/security.md.\n' + bar;
+}
+
+const warnedNoIommu = new Set<string>();
+function warnNoIommu(id: number): void {
+  let v: { route: string; bdf: string };
+  try {
+    v = native.portVirtioInfo(id);
+  } catch {
+    return; // the port is open either way; its info call failing must not leak it
+  }
+  const w = noIommuWarning(v.route, v.bdf);
+  if (w !== undefined && !warnedNoIommu.has(v.bdf)) {
+    warnedNoIommu.add(v.bdf);
+    process.emitWarning(w, { code: 'RINGWAY_NO_IOMMU' });
+  }
+}
+
 const openOwned = new Set<Port>();
 let exitHooked = false; // one 'exit' listener per thread, however often ports open and close
 

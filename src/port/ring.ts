@@ -7,6 +7,7 @@ import type { Port } from './port.js';
 import * as L from './layout.js';
 import { META_DATA_LEN, META_FLAGS, META_HASH, META_PORT, META_QUEUE } from '../memory/layout.js';
 import { RING_OFF_SLOTS } from '../ring/layout.js';
+import { CHECKS } from '../checks.js';
 
 const IPACKETS = L.PORT_Q_IPACKETS >> 3, IBYTES = L.PORT_Q_IBYTES >> 3;
 const OPACKETS = L.PORT_Q_OPACKETS >> 3, OBYTES = L.PORT_Q_OBYTES >> 3;
@@ -72,6 +73,10 @@ export class RingBackend implements Backend {
   tx(q: number, hs: Uint32Array, n: number): number {
     const r = this.txr[q];
     if (r === undefined) return 0;
+    if (CHECKS) {
+      // every handle must be a buffer of the pool before the peer sees it (one compare each)
+      if (!this.p.pool.allValid(hs, n)) return this.txFiltered(r, q, hs, n);
+    }
     const sent = r.enqueueSp(hs, n);
     if (sent > 0) {
       const f = this.p.f64, c = this.p.counterBase(q);
@@ -79,6 +84,25 @@ export class RingBackend implements Backend {
       f[c + OBYTES] = f[c + OBYTES]! + this.bytes(hs, sent);
     }
     return sent;
+  }
+
+  /** Slow path: foreign handles are consumed and counted (as pcap and virtio TX do); the valid
+   *  ones are compacted to the front of hs and sent, and the unsent ones moved to the tail so that
+   *  hs[returned..n) is still exactly what stays the caller's. Rewrites hs in place. */
+  private txFiltered(r: Ring, q: number, hs: Uint32Array, n: number): number {
+    const pool = this.p.pool;
+    let m = 0;
+    for (let k = 0; k < n; k++) if (pool.valid(hs[k]!)) hs[m++] = hs[k]!;
+    this.p.countBad(q, n - m);
+    const sent = m > 0 ? r.enqueueSp(hs, m) : 0;
+    if (sent > 0) {
+      const f = this.p.f64, c = this.p.counterBase(q);
+      f[c + OPACKETS] = f[c + OPACKETS]! + sent;
+      f[c + OBYTES] = f[c + OBYTES]! + this.bytes(hs, sent);
+    }
+    const unsent = m - sent;
+    hs.copyWithin(n - unsent, sent, m);
+    return n - unsent;
   }
 
   waitRx(q: number, timeoutMs: number): void {

@@ -27,6 +27,7 @@
 // The hot path allocates nothing and never throws: functions return counts.
 import { native } from '../native.js';
 import * as L from './layout.js';
+import { CHECKS } from '../checks.js';
 
 const PROD_HEAD = L.RING_OFF_PROD_HEAD >> 2;
 const PROD_TAIL = L.RING_OFF_PROD_TAIL >> 2;
@@ -38,6 +39,7 @@ const PROD_WAITERS = L.RING_OFF_PROD_WAITERS >> 2;
 // Fixed for the process by the core before any ring exists (barrier.rs): read once here.
 const ASYMMETRIC = native.ringBarrierMode() === 'asymmetric';
 const PLAIN_PUBLISH = ASYMMETRIC && process.arch === 'x64';
+const { ringWake } = native; // unwrapped (native.ts HOT): never throws
 
 /** How this process publishes and rings doorbells (see the header comment). */
 export const ringBarrier = { mode: ASYMMETRIC ? 'asymmetric' : 'seqcst', plainPublish: PLAIN_PUBLISH } as const;
@@ -52,6 +54,13 @@ function publish(i32: Int32Array, idx: number, v: number): void {
 // barrier::heavy(), re-check (ring.rs wait_for). Either it sees our entries or we see it waiting.
 function sleeping(i32: Int32Array, idx: number): boolean {
   return (ASYMMETRIC ? i32[idx]! : Atomics.load(i32, idx)) !== 0;
+}
+
+// A count that is not a whole number within the array's room: cut to what fits (the ring carries
+// arbitrary u32s, so counts are all it can check; handle checks are the ports' and the pool's).
+function fit(n: number, room: number): number {
+  if (!(room > 0)) return 0;
+  return n > room ? room : n >= 0 ? Math.floor(n) : 0;
 }
 
 // For yielding while another multi-producer/consumer finishes publishing (a 50 µs nap).
@@ -145,6 +154,7 @@ export class Ring {
   }
 
   enqueueSpAt(src: Uint32Array, at: number, n: number, bulk = false): number {
+    if (CHECKS && ((n >>> 0) !== n || n > src.length - at)) n = fit(n, src.length - at);
     if (this.fastN === 0 && n >= 8) this.pickFast(n);
     if (!this.prodHeld) this.holdProducer();
     const head = this.prodHead;
@@ -208,8 +218,10 @@ export class Ring {
     return (this.prodTailSeen = Atomics.load(this.i32, this.h + PROD_TAIL));
   }
 
+  // Through this thread's own view: no registry, no lock, never throws (a detached view wakes
+  // nobody). crates/node/src/rings.rs raw_ring_wake.
   private wake(): void {
-    native.ringWake(this.objectId, this.byteOffset);
+    ringWake(this.i32.buffer as ArrayBuffer, this.byteOffset);
   }
 
   // ---------------------------------------------------------------- single consumer
@@ -219,6 +231,7 @@ export class Ring {
   }
 
   dequeueScAt(dst: Uint32Array, at: number, n: number, bulk = false): number {
+    if (CHECKS && ((n >>> 0) !== n || n > dst.length - at)) n = fit(n, dst.length - at);
     if (this.fastN === 0 && n >= 8) this.pickFast(n);
     if (!this.consHeld) this.holdConsumer();
     const head = this.consHead;
@@ -250,6 +263,7 @@ export class Ring {
   // ---------------------------------------------------------------- multi producer / consumer
   /** Enqueue src[at..at+n) when other producers (JS or Rust) may enqueue concurrently. */
   enqueueMp(src: Uint32Array, at: number, n: number, bulk = false): number {
+    if (CHECKS && ((n >>> 0) !== n || n > src.length - at)) n = fit(n, src.length - at);
     this.prodHeld = false;
     const i32 = this.i32, h = this.h;
     let head: number;
@@ -276,12 +290,13 @@ export class Ring {
     // Release (seq-cst: several producers hand prod_tail on in turn): pairs with the consumers'
     // Acquire of prod_tail and the next producer's wait above.
     Atomics.store(i32, h + PROD_TAIL, (head + n) | 0);
-    if (sleeping(i32, h + WAITERS)) native.ringWake(this.objectId, this.byteOffset);
+    if (sleeping(i32, h + WAITERS)) this.wake();
     return n;
   }
 
   /** Dequeue up to n into dst[at..) when other consumers may dequeue concurrently. */
   dequeueMc(dst: Uint32Array, at: number, n: number, bulk = false): number {
+    if (CHECKS && ((n >>> 0) !== n || n > dst.length - at)) n = fit(n, dst.length - at);
     this.consHeld = false;
     const i32 = this.i32, h = this.h;
     let head: number;
@@ -305,7 +320,7 @@ export class Ring {
     for (let k = 0; k < n; k++) dst[at + k] = u32[s + ((head + k) & mask)]!;
     for (let spins = 0; Atomics.load(i32, h + CONS_TAIL) !== head; spins++) if (spins > 256) nap();
     Atomics.store(i32, h + CONS_TAIL, (head + n) | 0);
-    if (sleeping(i32, h + PROD_WAITERS)) native.ringWake(this.objectId, this.byteOffset);
+    if (sleeping(i32, h + PROD_WAITERS)) this.wake();
     return n;
   }
 
@@ -322,7 +337,7 @@ export class Ring {
       const n = (Atomics.load(i32, h + PROD_TAIL) - i32[h + CONS_HEAD]!) | 0;
       if (n > 0) return n;
     }
-    return native.ringWait(this.objectId, this.byteOffset, false, 0, opts.timeoutMs ?? 100);
+    return native.ringWait(this.i32.buffer as ArrayBuffer, this.byteOffset, false, 0, opts.timeoutMs ?? 100);
   }
 
   /** Producer back-pressure path: as waitReadable, for free slots. */
@@ -333,7 +348,7 @@ export class Ring {
       const n = (this.capacity + Atomics.load(i32, h + CONS_TAIL) - i32[h + PROD_HEAD]!) | 0;
       if (n > 0) return n;
     }
-    return native.ringWait(this.objectId, this.byteOffset, true, 0, opts.timeoutMs ?? 100);
+    return native.ringWait(this.i32.buffer as ArrayBuffer, this.byteOffset, true, 0, opts.timeoutMs ?? 100);
   }
 }
 

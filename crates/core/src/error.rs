@@ -24,6 +24,12 @@ pub enum Error {
     Unsupported(String),
     #[error("{0}")]
     Malformed(String),
+    /// A buffer was freed twice (or more buffers were freed than the pool has).
+    #[error("{0}")]
+    DoubleFree(String),
+    /// A bug inside ringway (a caught panic): the message names the call.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl Error {
@@ -40,6 +46,8 @@ impl Error {
             Error::DeviceBusy(_) => "ERR_RINGWAY_DEVICE_BUSY",
             Error::Unsupported(_) => "ERR_RINGWAY_UNSUPPORTED",
             Error::Malformed(_) => "ERR_RINGWAY_MALFORMED",
+            Error::DoubleFree(_) => "ERR_RINGWAY_DOUBLE_FREE",
+            Error::Internal(_) => "ERR_RINGWAY_INTERNAL",
         }
     }
 

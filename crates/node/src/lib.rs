@@ -4,6 +4,7 @@
 // `cargo test` builds this crate without the napi registrations that use these items.
 #![cfg_attr(test, allow(dead_code))]
 mod errors;
+mod guard;
 mod memory;
 mod netdevs;
 mod pci;
@@ -14,18 +15,22 @@ mod rings;
 use napi_derive::napi;
 
 #[napi]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
+pub fn version() -> napi::Result<String> {
+    crate::guard::call("version", move || Ok(env!("CARGO_PKG_VERSION").to_string()))
 }
 
 /// Every shared-layout constant, defined once in ringway-core; TypeScript's copies are checked
 /// against this by test/layout.test.ts.
 #[napi]
-pub fn layout() -> std::collections::HashMap<String, u32> {
-    ringway_core::ring::layout::exported()
-        .into_iter()
-        .chain(ringway_core::mempool::layout::exported())
-        .chain(ringway_core::port::layout::exported())
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
+pub fn layout() -> napi::Result<std::collections::HashMap<String, u32>> {
+    crate::guard::call("layout", move || {
+        Ok({
+            ringway_core::ring::layout::exported()
+                .into_iter()
+                .chain(ringway_core::mempool::layout::exported())
+                .chain(ringway_core::port::layout::exported())
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
+        })
+    })
 }

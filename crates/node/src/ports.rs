@@ -25,75 +25,84 @@ pub struct PortOpened {
 /// Opens a port from its spec string (parsed in the core: port/spec.rs).
 #[napi]
 pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOpened> {
-    let parsed = port::parse(&spec).js()?;
-    let pool = registry::pool(pool_id, &format!(" (given to port '{spec}')"))?;
-    if queues == 0 || queues as usize > PORT_MAX_QUEUES {
-        return Err(invalid(format!("port '{spec}': {queues} queues; use 1 to {PORT_MAX_QUEUES}")));
-    }
-    let nq = queues as usize;
-    // the id first: native ports write its low 16 bits into META_PORT of what they receive
-    let id = registry::reserve();
-    let mut out =
-        PortOpened { id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None };
-    let entry = match parsed {
-        PortSpec::Null { size, mac } => {
-            out.kind = "null".into();
-            out.size = Some(size as u32);
-            PortEntry { block: Arc::new(PortBlock::create(PORT_KIND_NULL, nq, mac, pool_id).js()?), native: None, ring: None, virtio: None }
+    crate::guard::call("portOpen", move || {
+        let parsed = port::parse(&spec).js()?;
+        let pool = registry::pool(pool_id, &format!(" (given to port '{spec}')"))?;
+        if queues == 0 || queues as usize > PORT_MAX_QUEUES {
+            return Err(invalid(format!("port '{spec}': {queues} queues; use 1 to {PORT_MAX_QUEUES}")));
         }
-        PortSpec::Ring { name } => {
-            let (region, end) = ringpair::open(&name, queues as u16, pool_id).js()?;
-            out.kind = "ring".into();
-            out.ring_region = Some(registry::insert(Obj::Region(region)));
-            out.ring_end = Some(end as u32);
-            out.ring_name = Some(name.clone());
-            let mac = [0x02, 0x52, 0x49, 0x4e, 0x47, end as u8];
-            let block = Arc::new(PortBlock::create(PORT_KIND_RING, nq, mac, pool_id).js()?);
-            PortEntry { block, native: None, ring: Some((name, end)), virtio: None }
-        }
-        PortSpec::Pcap { rx, tx, repeat } => {
-            if queues != 1 {
-                return Err(invalid(format!("port '{spec}': pcap ports have exactly 1 queue, not {queues}")));
+        let nq = queues as usize;
+        // the id first: native ports write its low 16 bits into META_PORT of what they receive
+        let id = registry::reserve();
+        let mut out =
+            PortOpened { id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None };
+        let entry = match parsed {
+            PortSpec::Null { size, mac } => {
+                out.kind = "null".into();
+                out.size = Some(size as u32);
+                PortEntry {
+                    block: Arc::new(PortBlock::create(PORT_KIND_NULL, nq, mac, pool_id).js()?),
+                    native: None,
+                    ring: None,
+                    virtio: None,
+                }
             }
-            out.kind = "pcap".into();
-            let block = Arc::new(PortBlock::create(PORT_KIND_PCAP, 1, [0x02, 0x50, 0x43, 0x41, 0x50, 0x01], pool_id).js()?);
-            let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), id as u16).js()?;
-            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
+            PortSpec::Ring { name } => {
+                // The block first: if it cannot be made, no ring end has been taken yet (the end
+                // would otherwise stay taken, and the name unusable, for the process's life).
+                let block = Arc::new(PortBlock::create(PORT_KIND_RING, nq, [0; 6], pool_id).js()?);
+                let (region, end) = ringpair::open(&name, queues as u16, pool_id).js()?;
+                block.set_mac([0x02, 0x52, 0x49, 0x4e, 0x47, end as u8]);
+                out.kind = "ring".into();
+                out.ring_region = Some(registry::insert(Obj::Region(region)));
+                out.ring_end = Some(end as u32);
+                out.ring_name = Some(name.clone());
+                PortEntry { block, native: None, ring: Some((name, end)), virtio: None }
+            }
+            PortSpec::Pcap { rx, tx, repeat } => {
+                if queues != 1 {
+                    return Err(invalid(format!("port '{spec}': pcap ports have exactly 1 queue, not {queues}")));
+                }
+                out.kind = "pcap".into();
+                let block = Arc::new(PortBlock::create(PORT_KIND_PCAP, 1, [0x02, 0x50, 0x43, 0x41, 0x50, 0x01], pool_id).js()?);
+                let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), id as u16).js()?;
+                PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
+            }
+            PortSpec::Virtio { bdf, transport } => {
+                out.kind = "virtio".into();
+                let block = Arc::new(PortBlock::create(PORT_KIND_VIRTIO, nq, [0; 6], pool_id).js()?);
+                let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone(), id as u16).js()?);
+                PortEntry { block, native: Some(v.clone() as Arc<dyn NativePort>), ring: None, virtio: Some(v) }
+            }
+            PortSpec::AfPacket { iface } => {
+                out.kind = "af_packet".into();
+                let block = Arc::new(PortBlock::create(PORT_KIND_AF_PACKET, nq, [0; 6], pool_id).js()?);
+                let p = AfPacketPort::open(&spec, &iface, pool, block.clone()).js()?;
+                PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
+            }
+            PortSpec::Tap { name } => {
+                out.kind = "tap".into();
+                let block = Arc::new(PortBlock::create(PORT_KIND_TAP, nq, [0; 6], pool_id).js()?);
+                let p = TapPort::open(&spec, &name, pool, block.clone()).js()?;
+                PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
+            }
+            PortSpec::AfXdp { iface, first_queue, mode, zerocopy, busy_poll_us } => {
+                out.kind = "af_xdp".into();
+                let block = Arc::new(PortBlock::create(PORT_KIND_AF_XDP, nq, [0; 6], pool_id).js()?);
+                let cfg = ringway_core::port::xdp::XdpConfig { first_queue, mode, zerocopy, busy_poll_us };
+                let p = AfXdpPort::open(&spec, &iface, &cfg, pool, block.clone()).js()?;
+                PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
+            }
+        };
+        let native = entry.native.clone();
+        registry::insert_at(id, Obj::Port(Arc::new(entry)));
+        out.id = id;
+        if let Some(n) = native {
+            // received packets carry the port's id (META_PORT); pcap and virtio took it at open
+            n.set_port_id(id as u16);
         }
-        PortSpec::Virtio { bdf, transport } => {
-            out.kind = "virtio".into();
-            let block = Arc::new(PortBlock::create(PORT_KIND_VIRTIO, nq, [0; 6], pool_id).js()?);
-            let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone(), id as u16).js()?);
-            PortEntry { block, native: Some(v.clone() as Arc<dyn NativePort>), ring: None, virtio: Some(v) }
-        }
-        PortSpec::AfPacket { iface } => {
-            out.kind = "af_packet".into();
-            let block = Arc::new(PortBlock::create(PORT_KIND_AF_PACKET, nq, [0; 6], pool_id).js()?);
-            let p = AfPacketPort::open(&spec, &iface, pool, block.clone()).js()?;
-            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
-        }
-        PortSpec::Tap { name } => {
-            out.kind = "tap".into();
-            let block = Arc::new(PortBlock::create(PORT_KIND_TAP, nq, [0; 6], pool_id).js()?);
-            let p = TapPort::open(&spec, &name, pool, block.clone()).js()?;
-            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
-        }
-        PortSpec::AfXdp { iface, first_queue, mode, zerocopy, busy_poll_us } => {
-            out.kind = "af_xdp".into();
-            let block = Arc::new(PortBlock::create(PORT_KIND_AF_XDP, nq, [0; 6], pool_id).js()?);
-            let cfg = ringway_core::port::xdp::XdpConfig { first_queue, mode, zerocopy, busy_poll_us };
-            let p = AfXdpPort::open(&spec, &iface, &cfg, pool, block.clone()).js()?;
-            PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
-        }
-    };
-    let native = entry.native.clone();
-    registry::insert_at(id, Obj::Port(Arc::new(entry)));
-    out.id = id;
-    if let Some(n) = native {
-        // received packets carry the port's id (META_PORT); pcap and virtio took it at open
-        n.set_port_id(id as u16);
-    }
-    Ok(out)
+        Ok(out)
+    })
 }
 
 #[napi(object)]
@@ -106,18 +115,20 @@ pub struct PortClosed {
 /// a ring end leaves its pair. Later calls with this id fail with ERR_RINGWAY_CLOSED.
 #[napi]
 pub fn port_close(id: u32) -> napi::Result<PortClosed> {
-    let e = match registry::remove(id) {
-        Some(Obj::Port(p)) => p,
-        _ => return Err(closed(&format!("port {id}"))),
-    };
-    let mut last_end = true;
-    if let Some(n) = &e.native {
-        n.close().js()?;
-    }
-    if let Some((name, end)) = &e.ring {
-        last_end = ringpair::close(name, *end);
-    }
-    Ok(PortClosed { last_end })
+    crate::guard::call("portClose", move || {
+        let e = match registry::remove(id) {
+            Some(Obj::Port(p)) => p,
+            _ => return Err(closed(&format!("port {id}"))),
+        };
+        let mut last_end = true;
+        if let Some(n) = &e.native {
+            n.close().js()?;
+        }
+        if let Some((name, end)) = &e.ring {
+            last_end = ringpair::close(name, *end);
+        }
+        Ok(PortClosed { last_end })
+    })
 }
 
 /// Closes every natively driven port in the process, whichever thread opened it: virtio devices
@@ -125,21 +136,77 @@ pub fn port_close(id: u32) -> napi::Result<PortClosed> {
 /// main thread's 'exit', or a fatal signal nobody else handles: src/port/port.ts); JS handles of
 /// these ports then see ERR_RINGWAY_CLOSED, and bursts on them move nothing. Returns how many.
 #[napi]
-pub fn ports_close_all() -> u32 {
-    let ports = registry::remove_native_ports();
-    for e in &ports {
-        if let Some(n) = &e.native {
-            // Best effort: one port failing to close must not keep the others' devices running.
-            let _ = n.close();
-        }
-    }
-    ports.len() as u32
+pub fn ports_close_all() -> napi::Result<u32> {
+    crate::guard::call("portsCloseAll", move || {
+        Ok({
+            let ports = registry::remove_native_ports();
+            for e in &ports {
+                if let Some(n) = &e.native {
+                    // Best effort: one port failing to close must not keep the others' devices running.
+                    let _ = n.close();
+                }
+            }
+            ports.len() as u32
+        })
+    })
 }
 
 /// One thread's attachment to a natively driven port.
 struct Attached {
     entry: Arc<PortEntry>,
     native: Arc<dyn NativePort>,
+    /// queues this thread has claimed (bit q; PORT_MAX_QUEUES is 64)
+    claimed: std::cell::Cell<u64>,
+    /// the burst's handles, copied out of / into the exchange area (made once per attachment)
+    scratch: std::cell::RefCell<Box<[u32; PORT_XCHG_MAX]>>,
+}
+
+/// This thread's tid (cached: gettid is a system call).
+pub fn tid() -> u32 {
+    thread_local! {
+        // SAFETY: gettid has no preconditions.
+        static TID: u32 = unsafe { libc::gettid() } as u32;
+    }
+    TID.with(|t| *t)
+}
+
+/// Claims queue q of port `id` for the calling thread (the one-thread-per-queue rule). JS calls
+/// it once per queue per port handle, before the first burst.
+#[napi]
+pub fn port_claim_queue(id: u32, q: u32) -> napi::Result<()> {
+    crate::guard::call("portClaimQueue", move || {
+        let e = registry::port(id)?;
+        if q as usize >= e.block.n_queues() {
+            return Err(invalid(format!("port {id} has {} queues; queue {q} does not exist", e.block.n_queues())));
+        }
+        e.block.claim_queue(q as u16, tid()).map_err(|owner| busy(id, q, owner))
+    })
+}
+
+fn busy(id: u32, q: u32, owner: u32) -> napi::Error {
+    crate::errors::to_js(ringway_core::error::Error::DeviceBusy(format!(
+        "port {id} queue {q} is driven by thread {owner}; one thread per queue: give each worker its own queue (open the port with more queues) or close the other thread's handle first (this thread is {})",
+        tid()
+    )))
+}
+
+/// Gives queue q of port `id` up if the calling thread holds it (port close).
+#[napi]
+pub fn port_release_queue(id: u32, q: u32) -> napi::Result<()> {
+    crate::guard::call("portReleaseQueue", move || {
+        if let Ok(e) = registry::port(id) {
+            if (q as usize) < e.block.n_queues() {
+                e.block.release_queue(q as u16, tid());
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Why RX on queue q of port `id` stopped, when an error stopped it (a corrupt capture file).
+#[napi]
+pub fn port_rx_error(id: u32, q: u32) -> napi::Result<Option<String>> {
+    crate::guard::call("portRxError", move || Ok(registry::port(id)?.native.as_ref().and_then(|n| n.rx_error(q as u16))))
 }
 
 thread_local! {
@@ -158,65 +225,90 @@ thread_local! {
 /// (and far more under QEMU TCG, where the virtio forwarder polls).
 #[napi]
 pub fn native_attach(id: u32) -> napi::Result<u32> {
-    let entry = registry::port(id)?;
-    let native = entry.native.clone().ok_or_else(|| invalid(format!("port {id} is not natively driven")))?;
-    Ok(ATTACHED.with(|t| {
-        let mut t = t.borrow_mut();
-        let a = Some(Attached { entry, native });
-        match t.iter().position(Option::is_none) {
-            Some(i) => {
-                t[i] = a;
-                i as u32
+    crate::guard::call("nativeAttach", move || {
+        let entry = registry::port(id)?;
+        let native = entry.native.clone().ok_or_else(|| invalid(format!("port {id} is not natively driven")))?;
+        Ok(ATTACHED.with(|t| {
+            let mut t = t.borrow_mut();
+            let a = Some(Attached {
+                entry,
+                native,
+                claimed: std::cell::Cell::new(0),
+                scratch: std::cell::RefCell::new(Box::new([0; PORT_XCHG_MAX])),
+            });
+            match t.iter().position(Option::is_none) {
+                Some(i) => {
+                    t[i] = a;
+                    i as u32
+                }
+                None => {
+                    t.push(a);
+                    (t.len() - 1) as u32
+                }
             }
-            None => {
-                t.push(a);
-                (t.len() - 1) as u32
-            }
-        }
-    }))
+        }))
+    })
 }
 
 /// Releases this thread's attachment `slot` (unknown slots are ignored).
 #[napi]
-pub fn native_detach(slot: u32) {
-    ATTACHED.with(|t| {
-        if let Some(a) = t.borrow_mut().get_mut(slot as usize) {
-            *a = None;
-        }
-    });
+pub fn native_detach(slot: u32) -> napi::Result<()> {
+    crate::guard::call("nativeDetach", move || {
+        ATTACHED.with(|t| {
+            if let Some(a) = t.borrow_mut().get_mut(slot as usize) {
+                *a = None;
+            }
+        });
+        Ok(())
+    })
 }
 
-/// Runs `f` on this thread's attachment `slot` with queue q's exchange area; 0 when the slot or
-/// the queue is unknown (the burst entry points never throw).
-fn with_xchg(slot: u32, q: u32, f: impl FnOnce(&Attached, &mut [u32]) -> usize) -> u32 {
+/// Runs `f` on this thread's attachment `slot` for queue q (claimed for this thread on first
+/// use); 0 when the slot or the queue is unknown or another thread drives the queue (counted in
+/// the queue's PORT_Q_BAD): the burst entry points never throw.
+fn with_queue(slot: u32, q: u32, f: impl FnOnce(&Attached) -> usize) -> u32 {
     ATTACHED.with(|t| {
         let t = t.borrow();
         let Some(Some(a)) = t.get(slot as usize) else { return 0 };
         if q as usize >= a.entry.block.n_queues() {
             return 0;
         }
-        // SAFETY: queue q is driven by this thread only (the port contract), so its exchange
-        // area is not aliased during the call.
-        let x = unsafe { a.entry.block.xchg(q as u16) };
-        f(a, x) as u32
+        let bit = 1u64 << q;
+        if a.claimed.get() & bit == 0 {
+            if a.entry.block.claim_queue(q as u16, tid()).is_err() {
+                a.entry.block.add(q as u16, PORT_Q_BAD, 1);
+                return 0;
+            }
+            a.claimed.set(a.claimed.get() | bit);
+        }
+        f(a) as u32
     })
 }
 
 /// Receives up to `max` packets into queue q's exchange area; returns how many.
 #[napi]
 pub fn native_rx_burst(slot: u32, q: u32, max: u32) -> u32 {
-    with_xchg(slot, q, |a, x| {
-        let n = (max as usize).min(x.len());
-        a.native.rx_burst(q as u16, &mut x[..n])
+    crate::guard::quiet(0, || {
+        with_queue(slot, q, |a| {
+            let mut buf = a.scratch.borrow_mut();
+            let n = (max as usize).min(PORT_XCHG_MAX);
+            let got = a.native.rx_burst(q as u16, &mut buf[..n]).min(n);
+            a.entry.block.xchg_write(q as u16, &buf[..got]);
+            got
+        })
     })
 }
 
 /// Transmits the first `n` handles of queue q's exchange area; returns how many were accepted.
 #[napi]
 pub fn native_tx_burst(slot: u32, q: u32, n: u32) -> u32 {
-    with_xchg(slot, q, |a, x| {
-        let n = (n as usize).min(x.len());
-        a.native.tx_burst(q as u16, &x[..n])
+    crate::guard::quiet(0, || {
+        with_queue(slot, q, |a| {
+            let mut buf = a.scratch.borrow_mut();
+            let n = (n as usize).min(PORT_XCHG_MAX);
+            a.entry.block.xchg_read(q as u16, &mut buf[..n]);
+            a.native.tx_burst(q as u16, &buf[..n]).min(n)
+        })
     })
 }
 
@@ -267,6 +359,7 @@ pub fn install_raw_bursts(exports: napi::bindgen_prelude::Object, env: napi::Env
     for (name, cb) in [
         (c"nativeRxBurst", raw_rx_burst as unsafe extern "C" fn(_, _) -> _),
         (c"nativeTxBurst", raw_tx_burst as unsafe extern "C" fn(_, _) -> _),
+        (c"ringWake", crate::rings::raw_ring_wake as unsafe extern "C" fn(_, _) -> _),
     ] {
         let mut f = std::ptr::null_mut();
         // SAFETY: env and exports are the module's, valid during registration; name is a
@@ -309,31 +402,33 @@ pub struct VirtioPortInfo {
 /// field for. Not for the hot path (takes the port's lock; re-reads the link state).
 #[napi]
 pub fn port_virtio_info(id: u32) -> napi::Result<VirtioPortInfo> {
-    let e = registry::port(id)?;
-    let v = e.virtio.as_ref().ok_or_else(|| invalid(format!("port {id} is not a virtio port")))?;
-    // a device the driver stopped as broken: its error (PCI address, the fix) instead of figures
-    v.health().js()?;
-    let link_up = v.refresh_link().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
-    let s = v.driver_stats().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
-    let mac = {
-        let r = e.block.region().as_ptr();
-        // SAFETY: 6 bytes at PORT_OFF_MAC lie inside the block header.
-        let m = unsafe { std::slice::from_raw_parts(r.add(PORT_OFF_MAC), 6) };
-        m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
-    };
-    Ok(VirtioPortInfo {
-        bdf: v.bdf().to_string(),
-        route: v.route().name().to_string(),
-        transport: v.transport().to_string(),
-        features: format!("{:#x}", v.features()),
-        mac,
-        link_up,
-        ipackets: s.ipackets as f64,
-        opackets: s.opackets as f64,
-        ierrors: s.ierrors as f64,
-        oerrors: s.oerrors as f64,
-        rx_nombuf: s.rx_nombuf as f64,
-        bad_used: s.bad_used as f64,
+    crate::guard::call("portVirtioInfo", move || {
+        let e = registry::port(id)?;
+        let v = e.virtio.as_ref().ok_or_else(|| invalid(format!("port {id} is not a virtio port")))?;
+        // a device the driver stopped as broken: its error (PCI address, the fix) instead of figures
+        v.health().js()?;
+        let link_up = v.refresh_link().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
+        let s = v.driver_stats().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;
+        let mac = {
+            let r = e.block.region().as_ptr();
+            // SAFETY: 6 bytes at PORT_OFF_MAC lie inside the block header.
+            let m = unsafe { std::slice::from_raw_parts(r.add(PORT_OFF_MAC), 6) };
+            m.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
+        };
+        Ok(VirtioPortInfo {
+            bdf: v.bdf().to_string(),
+            route: v.route().name().to_string(),
+            transport: v.transport().to_string(),
+            features: format!("{:#x}", v.features()),
+            mac,
+            link_up,
+            ipackets: s.ipackets as f64,
+            opackets: s.opackets as f64,
+            ierrors: s.ierrors as f64,
+            oerrors: s.oerrors as f64,
+            rx_nombuf: s.rx_nombuf as f64,
+            bad_used: s.bad_used as f64,
+        })
     })
 }
 
@@ -354,11 +449,13 @@ pub struct KernelPortInfo {
 /// the link state and MTU into the shared block. Not for the hot path.
 #[napi]
 pub fn port_kernel_info(id: u32) -> napi::Result<KernelPortInfo> {
-    let e = registry::port(id)?;
-    let i = e
-        .native
-        .as_ref()
-        .and_then(|n| n.kernel_info())
-        .ok_or_else(|| invalid(format!("port {id} is not a kernel-interface port (af_packet, tap, af_xdp)")))?;
-    Ok(KernelPortInfo { ifname: i.ifname, ifindex: i.ifindex, mode: i.mode, notes: i.notes, mtu: i.mtu, link_up: i.link_up })
+    crate::guard::call("portKernelInfo", move || {
+        let e = registry::port(id)?;
+        let i = e
+            .native
+            .as_ref()
+            .and_then(|n| n.kernel_info())
+            .ok_or_else(|| invalid(format!("port {id} is not a kernel-interface port (af_packet, tap, af_xdp)")))?;
+        Ok(KernelPortInfo { ifname: i.ifname, ifindex: i.ifindex, mode: i.mode, notes: i.notes, mtu: i.mtu, link_up: i.link_up })
+    })
 }

@@ -2,6 +2,7 @@
 //! thread (the native participant in ring exchanges).
 use crate::errors::{closed, invalid, IntoJs};
 use crate::registry::{self, Obj};
+use napi::bindgen_prelude::ArrayBuffer;
 use napi_derive::napi;
 use ringway_core::mem::region::{HugePolicy, LockPolicy, Region};
 use ringway_core::ring::{layout::ring_bytes, Ring};
@@ -13,14 +14,16 @@ use std::time::Duration;
 /// Creates a region holding one ring (at offset 0) of `capacity` slots; returns its id.
 #[napi]
 pub fn ring_create(capacity: u32, name: Option<String>) -> napi::Result<u32> {
-    if !capacity.is_power_of_two() {
-        return Err(invalid(format!("ring capacity {capacity} must be a power of two (e.g. 1024)")));
-    }
-    let name = name.unwrap_or_else(|| "ring".into());
-    let region = Region::create(&name, ring_bytes(capacity), HugePolicy::Never, LockPolicy::BestEffort).js()?;
-    // SAFETY: the fresh region is page-aligned and ring_bytes(capacity) long; nobody else sees it yet.
-    unsafe { Ring::init(region.as_ptr(), capacity, 0) }.js()?;
-    Ok(registry::insert(Obj::Region(Arc::new(region))))
+    crate::guard::call("ringCreate", move || {
+        if !capacity.is_power_of_two() {
+            return Err(invalid(format!("ring capacity {capacity} must be a power of two (e.g. 1024)")));
+        }
+        let name = name.unwrap_or_else(|| "ring".into());
+        let region = Region::create(&name, ring_bytes(capacity), HugePolicy::Never, LockPolicy::BestEffort).js()?;
+        // SAFETY: the fresh region is page-aligned and ring_bytes(capacity) long; nobody else sees it yet.
+        unsafe { Ring::init(region.as_ptr(), capacity, 0) }.js()?;
+        Ok(registry::insert(Obj::Region(Arc::new(region))))
+    })
 }
 
 /// The ring at `offset` in object `id`, through the core's primary mapping; the Arc keeps the
@@ -36,33 +39,93 @@ fn ring_at(id: u32, offset: u32) -> napi::Result<(Obj, Ring)> {
     Ok((obj, ring))
 }
 
+/// The ring at `offset` of a JS view (this thread's own mapping of the ring's memfd). No registry
+/// lookup and no lock: the view is an argument of the running call, so its memory stays mapped
+/// until the call returns (a detached view has no data and is refused). The futexes are the shared
+/// kind, keyed on the memfd's (inode, offset), so waiting or waking through this mapping meets the
+/// other side whatever mapping it uses (mem/futex.rs).
+fn ring_in_view(data: *mut u8, len: usize, offset: u32) -> Option<Ring> {
+    if data.is_null() || offset as usize >= len || !offset.is_multiple_of(128) {
+        return None;
+    }
+    // SAFETY: offset is inside the view; attach() validates the header against the length left.
+    unsafe { Ring::attach(data.add(offset as usize), len - offset as usize) }.ok()
+}
+
 /// Slow path of a JS consumer (writable=false) or producer (writable=true): spins, then sleeps on
 /// the ring's futex until the other side moves or `timeout_ms` passes. Returns entries (or free
 /// slots) available. Blocks the calling thread: call it from workers, not the main thread.
 #[napi]
-pub fn ring_wait(id: u32, offset: u32, writable: bool, spin: u32, timeout_ms: u32) -> napi::Result<u32> {
-    let (_keep, ring) = ring_at(id, offset)?;
-    let t = Duration::from_millis(timeout_ms as u64);
-    Ok(if writable { ring.wait_writable(spin, t) } else { ring.wait_readable(spin, t) })
+pub fn ring_wait(view: ArrayBuffer, offset: u32, writable: bool, spin: u32, timeout_ms: u32) -> napi::Result<u32> {
+    crate::guard::call("ringWait", move || {
+        let len = view.len();
+        // The ArrayBuffer is alive for this call (it is an argument) and JS cannot run on this
+        // thread while we block, so it cannot be detached meanwhile.
+        let data = view.as_ptr() as *mut u8;
+        let ring = ring_in_view(data, len, offset)
+            .ok_or_else(|| invalid(format!("no ring at offset {offset} of this view ({len} bytes; detached or not 128-aligned)")))?;
+        let t = Duration::from_millis(timeout_ms as u64);
+        Ok(if writable { ring.wait_writable(spin, t) } else { ring.wait_readable(spin, t) })
+    })
 }
 
-/// Wakes whoever sleeps on the ring (called by JS after it saw a non-zero waiters word).
+/// Wakes whoever sleeps on the ring (called by JS after it saw a non-zero waiters word). Typed
+/// here for binding.d.ts; the export is replaced by raw_ring_wake (ports.rs install_raw_bursts).
 #[napi]
-pub fn ring_wake(id: u32, offset: u32) -> napi::Result<()> {
-    let (_keep, ring) = ring_at(id, offset)?;
-    ring.wake_all();
-    Ok(())
+pub fn ring_wake(view: ArrayBuffer, offset: u32) -> u32 {
+    let len = view.len();
+    let data = view.as_ptr() as *mut u8; // alive for the call, as in ring_wait
+
+    wake_in_view(data, len, offset)
+}
+
+fn wake_in_view(data: *mut u8, len: usize, offset: u32) -> u32 {
+    crate::guard::quiet(0, || match ring_in_view(data, len, offset) {
+        Some(r) => {
+            r.wake_all();
+            1
+        }
+        None => 0,
+    })
+}
+
+/// ringWake as a raw N-API callback (view, offset) -> 0/1: on the ring hot path (a publish that
+/// found a sleeper), so it never throws, takes no lock and allocates nothing; a detached view or
+/// a bad offset wakes nobody and returns 0.
+///
+/// # Safety
+/// Called by N-API only, with this callback's env and info.
+pub unsafe extern "C" fn raw_ring_wake(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
+    let mut argc = 2usize;
+    let mut argv: [napi::sys::napi_value; 2] = [std::ptr::null_mut(); 2];
+    // SAFETY: env/info of this callback; argv has room for argc values.
+    unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut()) };
+    let (mut data, mut len, mut off) = (std::ptr::null_mut::<std::ffi::c_void>(), 0usize, u32::MAX);
+    // SAFETY: env and argv[0] of this callback; a non-ArrayBuffer makes the call fail and leaves
+    // data null. data/len are valid out pointers.
+    let ok = unsafe { napi::sys::napi_get_arraybuffer_info(env, argv[0], &mut data, &mut len) } == napi::sys::Status::napi_ok;
+    // SAFETY: as above, for argv[1].
+    unsafe { napi::sys::napi_get_value_uint32(env, argv[1], &mut off) };
+    let woke = if ok { wake_in_view(data as *mut u8, len, off) } else { 0 };
+    let mut out = std::ptr::null_mut();
+    // SAFETY: env of this callback; out is a valid out pointer.
+    unsafe { napi::sys::napi_create_uint32(env, woke, &mut out) };
+    out
 }
 
 /// The doorbell barrier mode, fixed for the process on first use (core ring/barrier.rs):
 /// "asymmetric" (membarrier registered: publishers need only a compiler barrier) or "seqcst".
 #[napi]
-pub fn ring_barrier_mode() -> String {
-    if ringway_core::ring::barrier::init() {
-        "asymmetric".into()
-    } else {
-        "seqcst".into()
-    }
+pub fn ring_barrier_mode() -> napi::Result<String> {
+    crate::guard::call("ringBarrierMode", move || {
+        Ok({
+            if ringway_core::ring::barrier::init() {
+                "asymmetric".into()
+            } else {
+                "seqcst".into()
+            }
+        })
+    })
 }
 
 struct Relay {
@@ -79,54 +142,56 @@ fn relays() -> &'static Mutex<HashMap<u32, Relay>> {
 /// the futex when idle. With `check_seq` it counts descriptors that break the sequence 0,1,2,...
 #[napi]
 pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: u32, check_seq: bool) -> napi::Result<u32> {
-    let (keep_s, src) = ring_at(src_id, src_off)?;
-    let (keep_d, dst) = ring_at(dst_id, dst_off)?;
-    let burst = burst.clamp(1, 1024) as usize;
-    let stop = Arc::new(AtomicBool::new(false));
-    let stop2 = stop.clone();
-    let thread = std::thread::Builder::new()
-        .name("ringway-relay".into())
-        .spawn(move || {
-            let _keep = (keep_s, keep_d);
-            let mut buf = vec![0u32; burst];
-            let (mut moved, mut bad, mut expect) = (0f64, 0f64, 0u32);
-            loop {
-                let n = src.dequeue(&mut buf, false, false);
-                if n == 0 {
-                    // Acquire: pairs with relay_stop's Release store.
-                    if stop2.load(Ordering::Acquire) && src.count() == 0 {
-                        break;
-                    }
-                    src.wait_readable(256, Duration::from_millis(20));
-                    continue;
-                }
-                if check_seq {
-                    for &d in &buf[..n] {
-                        if d != expect {
-                            bad += 1.0;
-                        }
-                        expect = d.wrapping_add(1);
-                    }
-                }
-                let mut done = 0;
-                while done < n {
-                    done += dst.enqueue(&buf[done..n], false, false);
-                    if done < n {
-                        if stop2.load(Ordering::Acquire) {
+    crate::guard::call("relayStart", move || {
+        let (keep_s, src) = ring_at(src_id, src_off)?;
+        let (keep_d, dst) = ring_at(dst_id, dst_off)?;
+        let burst = burst.clamp(1, 1024) as usize;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stop2 = stop.clone();
+        let thread = std::thread::Builder::new()
+            .name("ringway-relay".into())
+            .spawn(move || {
+                let _keep = (keep_s, keep_d);
+                let mut buf = vec![0u32; burst];
+                let (mut moved, mut bad, mut expect) = (0f64, 0f64, 0u32);
+                loop {
+                    let n = src.dequeue(&mut buf, false, false);
+                    if n == 0 {
+                        // Acquire: pairs with relay_stop's Release store.
+                        if stop2.load(Ordering::Acquire) && src.count() == 0 {
                             break;
                         }
-                        dst.wait_writable(256, Duration::from_millis(20));
+                        src.wait_readable(256, Duration::from_millis(20));
+                        continue;
                     }
+                    if check_seq {
+                        for &d in &buf[..n] {
+                            if d != expect {
+                                bad += 1.0;
+                            }
+                            expect = d.wrapping_add(1);
+                        }
+                    }
+                    let mut done = 0;
+                    while done < n {
+                        done += dst.enqueue(&buf[done..n], false, false);
+                        if done < n {
+                            if stop2.load(Ordering::Acquire) {
+                                break;
+                            }
+                            dst.wait_writable(256, Duration::from_millis(20));
+                        }
+                    }
+                    moved += done as f64;
                 }
-                moved += done as f64;
-            }
-            (moved, bad)
-        })
-        .map_err(|e| invalid(format!("cannot start relay thread: {e}")))?;
-    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
-    let id = NEXT.fetch_add(1, Ordering::Relaxed);
-    relays().lock().unwrap().insert(id, Relay { stop, thread });
-    Ok(id)
+                (moved, bad)
+            })
+            .map_err(|e| invalid(format!("cannot start relay thread: {e}")))?;
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        relays().lock().unwrap().insert(id, Relay { stop, thread });
+        Ok(id)
+    })
 }
 
 #[napi(object)]
@@ -138,9 +203,11 @@ pub struct RelayResult {
 /// Stops a relay after it drained its source ring; returns what it moved.
 #[napi]
 pub fn relay_stop(id: u32) -> napi::Result<RelayResult> {
-    let r = relays().lock().unwrap().remove(&id).ok_or_else(|| closed(&format!("relay {id}")))?;
-    // Release: pairs with the relay thread's Acquire load.
-    r.stop.store(true, Ordering::Release);
-    let (moved, out_of_order) = r.thread.join().map_err(|_| invalid("relay thread panicked"))?;
-    Ok(RelayResult { moved, out_of_order })
+    crate::guard::call("relayStop", move || {
+        let r = relays().lock().unwrap().remove(&id).ok_or_else(|| closed(&format!("relay {id}")))?;
+        // Release: pairs with the relay thread's Acquire load.
+        r.stop.store(true, Ordering::Release);
+        let (moved, out_of_order) = r.thread.join().map_err(|_| invalid("relay thread panicked"))?;
+        Ok(RelayResult { moved, out_of_order })
+    })
 }

@@ -18,6 +18,9 @@ pub struct PoolCache {
     allocs: f64,
     frees: f64,
     fail: f64,
+    bad: f64,
+    double: f64,
+    tid: u32,
 }
 
 impl PoolCache {
@@ -26,7 +29,9 @@ impl PoolCache {
         let size = pool.cache_size() as usize;
         let u = |off| f64::from_bits(pool.user_f64(slot, off).load(Relaxed));
         let (allocs, frees, fail) = (u(POOL_U_ALLOCS), u(POOL_U_FREES), u(POOL_U_ALLOC_FAIL));
-        Ok(PoolCache { pool, slot, len: 0, size, flush_at: size * 3 / 2, allocs, frees, fail })
+        let (bad, double) = (u(POOL_U_BAD_HANDLES), u(POOL_U_DOUBLE_FREES));
+        let tid = pool.user_word(slot, POOL_U_TID).load(Relaxed);
+        Ok(PoolCache { pool, slot, len: 0, size, flush_at: size * 3 / 2, allocs, frees, fail, bad, double, tid })
     }
 
     pub fn pool(&self) -> &Arc<Pool> {
@@ -44,6 +49,18 @@ impl PoolCache {
         self.pool.user_f64(self.slot, POOL_U_ALLOCS).store(self.allocs.to_bits(), Relaxed);
         self.pool.user_f64(self.slot, POOL_U_FREES).store(self.frees.to_bits(), Relaxed);
         self.pool.user_f64(self.slot, POOL_U_ALLOC_FAIL).store(self.fail.to_bits(), Relaxed);
+        self.pool.user_f64(self.slot, POOL_U_BAD_HANDLES).store(self.bad.to_bits(), Relaxed);
+        self.pool.user_f64(self.slot, POOL_U_DOUBLE_FREES).store(self.double.to_bits(), Relaxed);
+    }
+
+    /// Debug mode: marks freshly allocated buffers USED by this slot (reports any that were not FREE).
+    fn dbg_take(&self, hs: &[u32]) {
+        for &h in hs {
+            if let Some(o) = self.pool.dbg_take(h, self.slot, self.tid) {
+                eprintln!("ringway debug: buffer {h} of pool '{}' handed out to thread {} (slot {}) while still in use by thread {} (slot {}): the free ring was written behind the checks",
+                    self.pool.region().name(), self.tid, self.slot, o.tid, o.slot);
+            }
+        }
     }
 
     /// Allocates up to out.len() buffers (burst); the shortfall is counted in alloc_fail.
@@ -60,6 +77,9 @@ impl PoolCache {
             }
             self.allocs += got as f64;
             self.fail += (n - got) as f64;
+            if self.pool.debug() {
+                self.dbg_take(&out[..got]);
+            }
             self.publish();
             return got;
         }
@@ -76,6 +96,9 @@ impl PoolCache {
         self.len = start;
         self.allocs += take as f64;
         self.fail += (n - take) as f64;
+        if self.pool.debug() {
+            self.dbg_take(&out[..take]);
+        }
         self.publish();
         take
     }
@@ -94,41 +117,89 @@ impl PoolCache {
         false
     }
 
-    /// Returns buffers. Handles must be this pool's and owned by the caller (checked in debug).
+    /// Returns buffers. Handles come from callers we do not trust (JS through a port's exchange
+    /// area): one that names no buffer of this pool is refused and counted (bad_handles), never
+    /// stored; in debug mode a buffer that is not USED is refused as a double free and reported.
+    /// Bounded: when the free ring refuses (full: a double free elsewhere), the surplus is dropped
+    /// and counted (double_frees) instead of retried forever.
     pub fn free(&mut self, hs: &[u32]) {
-        debug_assert!(hs.iter().all(|&h| self.pool.valid(h)));
+        self.free_refusing(hs);
+    }
+
+    /// free(), returning how many handles were refused.
+    pub fn free_refusing(&mut self, hs: &[u32]) -> usize {
+        if hs.iter().all(|&h| self.pool.valid(h)) && !self.pool.debug() {
+            self.free_checked(hs);
+            return 0;
+        }
+        // slow path: filter in chunks through a stack array (no allocation)
+        let mut refused = 0;
+        let mut ok = [0u32; 64];
+        for chunk in hs.chunks(ok.len()) {
+            let mut m = 0;
+            for &h in chunk {
+                if !self.pool.valid(h) {
+                    self.bad += 1.0;
+                    refused += 1;
+                    continue;
+                }
+                if self.pool.debug() {
+                    if let Err(o) = self.pool.dbg_give(h, self.slot, self.tid) {
+                        eprintln!("ringway debug: double free of buffer {h} of pool '{}' by thread {} (slot {}); it was freed before by thread {} (slot {})",
+                            self.pool.region().name(), self.tid, self.slot, o.tid, o.slot);
+                        self.double += 1.0;
+                        refused += 1;
+                        continue;
+                    }
+                }
+                ok[m] = h;
+                m += 1;
+            }
+            self.free_checked(&ok[..m]);
+        }
+        self.publish();
+        refused
+    }
+
+    fn free_checked(&mut self, hs: &[u32]) {
         self.frees += hs.len() as f64;
         if self.len + hs.len() > POOL_CACHE_MAX {
-            let mut done = 0;
-            while done < hs.len() {
-                done += self.pool.ring().enqueue(&hs[done..], false, true);
-            }
+            let done = self.pool.push_free(hs);
+            self.drop_surplus(hs.len() - done);
         } else {
             let len = self.len;
             self.cache()[len..len + hs.len()].copy_from_slice(hs);
             self.len += hs.len();
             if self.len > self.flush_at {
-                let excess = self.len - self.size;
-                let start = self.size;
-                let ring = *self.pool.ring();
-                let mut done = 0;
-                while done < excess {
-                    done += ring.enqueue(&self.cache()[start + done..start + excess], false, true);
-                }
+                let (start, end) = (self.size, self.len);
+                let pool = self.pool.clone();
+                // SAFETY: this slot's cache array, owned by us while claimed; the ring copies out.
+                let part = unsafe { std::slice::from_raw_parts(self.pool.user_cache(self.slot).add(start), end - start) };
+                let done = pool.push_free(part);
+                self.drop_surplus(end - start - done);
                 self.len = self.size;
             }
         }
         self.publish();
     }
 
-    /// Pushes every cached buffer back to the shared ring.
+    /// The free ring refused `n` handles although it is full: more buffers are free than exist.
+    fn drop_surplus(&mut self, n: usize) {
+        if n > 0 {
+            self.double += n as f64;
+            eprintln!("ringway: pool '{}': the free ring is full yet {n} more buffers were freed: a double free (dropped; run with RINGWAY_DEBUG=mbuf to find it)",
+                self.pool.region().name());
+        }
+    }
+
+    /// Pushes every cached buffer back to the shared ring (bounded; see free()).
     pub fn flush(&mut self) {
         let len = self.len;
-        let ring = *self.pool.ring();
-        let mut done = 0;
-        while done < len {
-            done += ring.enqueue(&self.cache()[done..len], false, true);
-        }
+        let pool = self.pool.clone();
+        // SAFETY: as in free_checked.
+        let part = unsafe { std::slice::from_raw_parts(self.pool.user_cache(self.slot), len) };
+        let done = pool.push_free(part);
+        self.drop_surplus(len - done);
         self.len = 0;
         self.publish();
     }
@@ -141,7 +212,8 @@ impl PoolCache {
 impl Drop for PoolCache {
     fn drop(&mut self) {
         self.flush();
-        self.pool.release_user(self.slot);
+        // cannot fail: our own slot index
+        let _ = self.pool.release_user(self.slot);
     }
 }
 
@@ -236,6 +308,57 @@ mod tests {
         }
         assert_eq!(usable, 5000);
         assert_eq!(p.stride(), 64 + 128 + 2048);
+    }
+
+    #[test]
+    fn foreign_handles_are_refused_and_counted() {
+        let p = pool(100);
+        let mut c = PoolCache::new(p.clone()).unwrap();
+        assert_eq!(c.free_refusing(&[u32::MAX, 100_000]), 2);
+        drop(c);
+        assert_eq!(p.audit(), (0, 0), "nothing foreign entered the free ring");
+        assert_eq!(p.stats().bad_handles, 2);
+    }
+
+    #[test]
+    fn a_double_free_is_bounded_and_counted() {
+        // 128 buffers, a free ring of exactly 128 slots: the duplicate cannot fit anywhere
+        let p = pool(128);
+        let mut c = PoolCache::new(p.clone()).unwrap();
+        let mut out = [0u32; 1];
+        assert_eq!(c.alloc_burst(&mut out), 1);
+        c.free(&out);
+        c.free(&out);
+        c.flush(); // used to spin forever
+        drop(c);
+        assert_eq!(p.stats().double_frees, 1);
+    }
+
+    #[test]
+    fn debug_mode_refuses_a_double_free_at_once_and_names_the_owner() {
+        let p = Pool::create(&PoolConfig {
+            n_bufs: 300,
+            huge: HugePolicy::Never,
+            lock: LockPolicy::BestEffort,
+            debug: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let mut c = PoolCache::new(p.clone()).unwrap();
+        let mut out = [0u32; 4];
+        assert_eq!(c.alloc_burst(&mut out), 4);
+        let owners = p.debug_in_use();
+        assert_eq!(owners.iter().map(|o| o.handle).collect::<Vec<_>>().len(), 4);
+        // SAFETY: gettid has no preconditions.
+        let tid = unsafe { libc::gettid() } as u32;
+        assert!(owners.iter().all(|o| o.tid == tid && o.slot == c.slot as u32));
+        assert_eq!(c.free_refusing(&out[..1]), 0);
+        assert_eq!(c.free_refusing(&out[..1]), 1, "second free refused");
+        assert_eq!(p.stats().double_frees, 1);
+        assert_eq!(p.debug_in_use().len(), 3, "the leak report names the three still out");
+        c.free(&out[1..]);
+        drop(c);
+        assert_eq!(p.audit(), (0, 0));
     }
 
     #[test]

@@ -17,6 +17,8 @@ pub struct PoolConfig {
     pub cache_size: u32,
     pub huge: HugePolicy,
     pub lock: LockPolicy,
+    /// Per-buffer ownership states (layout.rs, debug mode): slower, finds double frees and leaks.
+    pub debug: bool,
 }
 
 impl Default for PoolConfig {
@@ -29,8 +31,18 @@ impl Default for PoolConfig {
             cache_size: DEFAULT_CACHE_SIZE,
             huge: HugePolicy::Auto,
             lock: LockPolicy::BestEffort,
+            debug: false,
         }
     }
+}
+
+/// A debug-mode finding: which buffer, what went wrong, and who did it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DebugOwner {
+    pub handle: u32,
+    /// user slot of the last transition (POOL_MAX_USERS = none yet)
+    pub slot: u32,
+    pub tid: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -45,6 +57,10 @@ pub struct PoolStats {
     pub allocs: u64,
     pub frees: u64,
     pub alloc_fail: u64,
+    /// Handles refused on free because they name no buffer of this pool.
+    pub bad_handles: u64,
+    /// Frees refused as double frees (see layout.rs POOL_U_DOUBLE_FREES).
+    pub double_frees: u64,
     pub users: u32,
 }
 
@@ -58,6 +74,7 @@ pub struct Pool {
     data_room: u32,
     buf_base: usize,
     cache_size: u32,
+    debug: bool,
 }
 
 fn align(n: usize, to: usize) -> usize {
@@ -125,7 +142,12 @@ impl Pool {
         w(POOL_HDR_BUF_BASE, buf_base as u32);
         w(POOL_HDR_RING_OFF, ring_off as u32);
         w(POOL_HDR_CACHE_SIZE, cfg.cache_size);
-        w(POOL_HDR_FLAGS, if region.is_huge() { POOL_F_HUGE } else { 0 } | if region.is_locked() { POOL_F_LOCKED } else { 0 });
+        w(
+            POOL_HDR_FLAGS,
+            if region.is_huge() { POOL_F_HUGE } else { 0 }
+                | if region.is_locked() { POOL_F_LOCKED } else { 0 }
+                | if cfg.debug { POOL_F_DEBUG } else { 0 },
+        );
         // SAFETY: ring_off is 128-aligned and ring_bytes(ring_cap) bytes fit before buf_base.
         let ring = unsafe { Ring::init(base.add(ring_off), ring_cap, 0)? };
         let pool = Pool {
@@ -138,11 +160,15 @@ impl Pool {
             data_room: cfg.data_room,
             buf_base,
             cache_size: cfg.cache_size,
+            debug: cfg.debug,
         };
         let mut batch = Vec::with_capacity(256);
         for i in 0..n_slots {
             if slot_usable(buf_base, stride, i) {
                 pool.reset_meta(i as u32);
+                if cfg.debug {
+                    pool.dbg_word(i as u32, META_DBG).store(META_DBG_FREE | (POOL_MAX_USERS as u32) << 8, Relaxed);
+                }
                 batch.push(i as u32);
                 if batch.len() == 256 {
                     pool.ring.enqueue(&batch, true, false);
@@ -179,6 +205,70 @@ impl Pool {
     }
     pub fn cache_size(&self) -> u32 {
         self.cache_size
+    }
+    pub fn debug(&self) -> bool {
+        self.debug
+    }
+
+    /// A debug word of buffer `h` (META_DBG or META_DBG_TID); h must be valid.
+    fn dbg_word(&self, h: u32, off: usize) -> &AtomicU32 {
+        debug_assert!(self.valid(h));
+        // SAFETY: valid(h) (callers) puts the buffer, and its 64-byte metadata, inside the region;
+        // off is 56 or 60, 4-aligned.
+        unsafe { &*(self.region.as_ptr().add(self.offset(h) + off) as *const AtomicU32) }
+    }
+
+    /// Debug mode: marks `h` USED by `slot`. Returns the previous owner when h was not FREE (it
+    /// was handed out twice: someone wrote the free ring behind the checks).
+    pub fn dbg_take(&self, h: u32, slot: usize, tid: u32) -> Option<DebugOwner> {
+        let w = self.dbg_word(h, META_DBG);
+        let prev = w.swap(META_DBG_USED | (slot as u32) << 8, AcqRel);
+        let prev_tid = self.dbg_word(h, META_DBG_TID).swap(tid, Relaxed);
+        (prev & 0xff != META_DBG_FREE).then_some(DebugOwner { handle: h, slot: (prev >> 8) & 0xff, tid: prev_tid })
+    }
+
+    /// Debug mode: marks `h` FREE if it is USED (CAS, so two threads freeing the same buffer
+    /// cannot both win). On a double free returns who freed it before and changes nothing.
+    pub fn dbg_give(&self, h: u32, slot: usize, tid: u32) -> std::result::Result<(), DebugOwner> {
+        let w = self.dbg_word(h, META_DBG);
+        let mut cur = w.load(Acquire);
+        loop {
+            if cur & 0xff != META_DBG_USED {
+                return Err(DebugOwner { handle: h, slot: (cur >> 8) & 0xff, tid: self.dbg_word(h, META_DBG_TID).load(Relaxed) });
+            }
+            match w.compare_exchange(cur, META_DBG_FREE | (slot as u32) << 8, AcqRel, Acquire) {
+                Ok(_) => break,
+                Err(c) => cur = c,
+            }
+        }
+        self.dbg_word(h, META_DBG_TID).store(tid, Relaxed);
+        Ok(())
+    }
+
+    /// Debug mode: every buffer handed out and not returned, with the slot and thread that took
+    /// it (a leak is one of these when the pipeline is quiescent). Empty outside debug mode.
+    pub fn debug_in_use(&self) -> Vec<DebugOwner> {
+        if !self.debug {
+            return Vec::new();
+        }
+        (0..self.n_slots)
+            .filter(|&h| self.valid(h))
+            .filter_map(|h| {
+                let w = self.dbg_word(h, META_DBG).load(Acquire);
+                (w & 0xff == META_DBG_USED).then(|| DebugOwner {
+                    handle: h,
+                    slot: (w >> 8) & 0xff,
+                    tid: self.dbg_word(h, META_DBG_TID).load(Relaxed),
+                })
+            })
+            .collect()
+    }
+
+    /// Adds to an f64 counter of a user slot (only the slot's owner writes it).
+    pub(crate) fn user_count(&self, slot: usize, off: usize, v: f64) {
+        let c = self.user_f64(slot, off);
+        // Relaxed: owner-written statistic, read as a snapshot.
+        c.store((f64::from_bits(c.load(Relaxed)) + v).to_bits(), Relaxed);
     }
 
     /// Whether `h` names a buffer of this pool.
@@ -267,25 +357,51 @@ impl Pool {
 
     /// Returns a user's cached buffers to the ring and frees its slot. Also the crash path: the
     /// supervisor calls it for a worker that died, so its cache is not lost.
-    pub fn release_user(&self, slot: usize) {
+    pub fn release_user(&self, slot: usize) -> Result<()> {
+        if slot >= POOL_MAX_USERS {
+            return Err(Error::InvalidArgument(format!(
+                "pool '{}': user slot {slot} does not exist; slots are 0 .. {}",
+                self.region.name(),
+                POOL_MAX_USERS - 1
+            )));
+        }
         let len = self.user_word(slot, POOL_U_CACHE_LEN).load(Acquire) as usize;
         let len = len.min(POOL_CACHE_MAX);
         // SAFETY: the cache array has POOL_CACHE_MAX entries; the owner is gone or is us.
         let cached = unsafe { std::slice::from_raw_parts(self.user_cache(slot), len) };
-        let mut done = 0;
-        while done < len {
-            done += self.ring.enqueue(&cached[done..], false, true);
+        let done = self.push_free(cached);
+        if done < len {
+            self.user_count(slot, POOL_U_DOUBLE_FREES, (len - done) as f64);
         }
         self.user_word(slot, POOL_U_CACHE_LEN).store(0, Relaxed);
         // Counters stay (they are history, and in_use must keep counting what this user still
         // holds outside its cache); the slot's next owner starts from them.
         // Release: pairs with claim_user()'s CAS.
         self.user_word(slot, POOL_U_STATE).store(0, Release);
+        Ok(())
+    }
+
+    /// Pushes handles into the shared free ring, bounded: returns how many went in. Fewer than
+    /// given means the ring refused while full, which proves a double free: the ring has at least
+    /// as many slots as the pool has buffers, so a full ring already holds every buffer (entries a
+    /// consumer is still taking out count too: they are distinct buffers). The caller counts the
+    /// surplus it drops. (A multi-producer racing us only makes the ring fuller: it cannot be the
+    /// reason of a refusal that a single pass would not also see.)
+    pub fn push_free(&self, hs: &[u32]) -> usize {
+        let mut done = 0;
+        while done < hs.len() {
+            let n = self.ring.enqueue(&hs[done..], false, true);
+            if n == 0 {
+                break;
+            }
+            done += n;
+        }
+        done
     }
 
     pub fn stats(&self) -> PoolStats {
         let mut s = PoolStats { total: self.n_bufs as u64, ring_free: self.ring.count() as u64, ..Default::default() };
-        let (mut allocs, mut frees, mut fail) = (0f64, 0f64, 0f64);
+        let (mut allocs, mut frees, mut fail, mut bad, mut dbl) = (0f64, 0f64, 0f64, 0f64, 0f64);
         for u in 0..POOL_MAX_USERS {
             if self.user_word(u, POOL_U_STATE).load(Acquire) != 0 {
                 s.users += 1;
@@ -294,7 +410,11 @@ impl Pool {
             allocs += f64::from_bits(self.user_f64(u, POOL_U_ALLOCS).load(Relaxed));
             frees += f64::from_bits(self.user_f64(u, POOL_U_FREES).load(Relaxed));
             fail += f64::from_bits(self.user_f64(u, POOL_U_ALLOC_FAIL).load(Relaxed));
+            bad += f64::from_bits(self.user_f64(u, POOL_U_BAD_HANDLES).load(Relaxed));
+            dbl += f64::from_bits(self.user_f64(u, POOL_U_DOUBLE_FREES).load(Relaxed));
         }
+        s.bad_handles = bad as u64;
+        s.double_frees = dbl as u64;
         s.allocs = allocs as u64;
         s.frees = frees as u64;
         s.alloc_fail = fail as u64;

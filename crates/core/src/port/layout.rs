@@ -11,6 +11,12 @@
 //! PORT_Q_OFF + q * PORT_Q_SIZE: queue q
 //!   +0   f64 ipackets  +8 ibytes  +16 imissed  +24 ierrors  +32 rx_nombuf   (rx side writes)
 //!   +64  f64 opackets  +72 obytes +80 oerrors                              (tx side writes)
+//!   +88  f64 bad       inputs refused at this queue's boundary: a count      (the queue's thread)
+//!                      past the handle array, a foreign handle, a burst from a thread that does
+//!                      not own the queue
+//!   +96  u32 owner     tid of the thread driving this queue, 0 = none (CAS claim; a dead
+//!                      owner's claim is taken over)
+//!   +100 u32 rx_err    non-zero once RX stopped on an error (native ports; text: portRxError)
 //!   +128 f64 hist_rx[PORT_HIST_BUCKETS]  non-empty RX bursts by size: bucket k counts bursts of
 //!        2^(k-1)+1 ..= 2^k packets (k = 0: exactly 1), the last bucket everything larger
 //!   +224 f64 hist_tx[PORT_HIST_BUCKETS]  the same for TX bursts, by packets accepted
@@ -48,6 +54,9 @@ pub const PORT_Q_RX_NOMBUF: usize = 32;
 pub const PORT_Q_OPACKETS: usize = 64;
 pub const PORT_Q_OBYTES: usize  = 72;
 pub const PORT_Q_OERRORS: usize = 80;
+pub const PORT_Q_BAD: usize     = 88;
+pub const PORT_Q_OWNER: usize   = 96;
+pub const PORT_Q_RX_ERR: usize  = 100;
 pub const PORT_KIND_NULL: u32   = 1;
 pub const PORT_KIND_RING: u32   = 2;
 pub const PORT_KIND_PCAP: u32   = 3;
@@ -83,6 +92,7 @@ pub fn exported() -> Vec<(&'static str, u32)> {
         ("PORT_Q_IMISSED", PORT_Q_IMISSED as u32), ("PORT_Q_IERRORS", PORT_Q_IERRORS as u32),
         ("PORT_Q_RX_NOMBUF", PORT_Q_RX_NOMBUF as u32), ("PORT_Q_OPACKETS", PORT_Q_OPACKETS as u32),
         ("PORT_Q_OBYTES", PORT_Q_OBYTES as u32), ("PORT_Q_OERRORS", PORT_Q_OERRORS as u32),
+        ("PORT_Q_BAD", PORT_Q_BAD as u32), ("PORT_Q_OWNER", PORT_Q_OWNER as u32), ("PORT_Q_RX_ERR", PORT_Q_RX_ERR as u32),
         ("PORT_Q_XCHG", PORT_Q_XCHG as u32), ("PORT_KIND_NULL", PORT_KIND_NULL), ("PORT_KIND_RING", PORT_KIND_RING),
         ("PORT_KIND_PCAP", PORT_KIND_PCAP), ("PORT_KIND_VIRTIO", PORT_KIND_VIRTIO),
         ("PORT_MAX_QUEUES", PORT_MAX_QUEUES as u32), ("PORT_OFF_MIRROR_Q", PORT_OFF_MIRROR_Q as u32),

@@ -29,6 +29,11 @@ use crate::error::Result;
 pub trait NativePort: Send + Sync {
     fn rx_burst(&self, queue: u16, out: &mut [u32]) -> usize;
     fn tx_burst(&self, queue: u16, pkts: &[u32]) -> usize;
+    /// Why RX on `queue` stopped, if it stopped on an error (a corrupt capture file); the port
+    /// also sets the queue's PORT_Q_RX_ERR word and counts the error in ierrors.
+    fn rx_error(&self, _queue: u16) -> Option<String> {
+        None
+    }
     /// Releases everything (buffers back to the pool, files flushed, device reset). Idempotent.
     fn close(&self) -> Result<()>;
     /// The port's id (known once registered), written into received packets' META_PORT.

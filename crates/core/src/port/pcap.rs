@@ -29,6 +29,8 @@ pub struct PcapPort {
     port_id: u16,
     rx: Mutex<Option<Rx>>,
     tx: Mutex<Option<Tx>>,
+    /// what ended RX, when an error did (the reader's message names the file and offset)
+    rx_err: Mutex<Option<String>>,
 }
 
 impl PcapPort {
@@ -51,7 +53,7 @@ impl PcapPort {
             Some(p) => Some(Tx { writer: Some(PcapWriter::create(p, TsResolution::Nano)?), cache: PoolCache::new(pool.clone())? }),
             None => None,
         };
-        Ok(PcapPort { block, pool, port_id, rx: Mutex::new(rx), tx: Mutex::new(tx) })
+        Ok(PcapPort { block, pool, port_id, rx: Mutex::new(rx), tx: Mutex::new(tx), rx_err: Mutex::new(None) })
     }
 
     /// The bytes of buffer `h` (None for a foreign handle).
@@ -109,9 +111,17 @@ impl NativePort for PcapPort {
                     rx.done = true;
                     break;
                 }
-                Err(_) => {
+                Err(e) => {
+                    // A corrupt record cannot be skipped (its length is what is corrupt): RX ends
+                    // here, counted in ierrors, and the reason is kept for rx_error() and flagged
+                    // in the block so JS reports it (src/port/native-port.ts).
                     errors += 1;
                     rx.done = true;
+                    if let Ok(mut g) = self.rx_err.lock() {
+                        *g = Some(e.to_string());
+                    }
+                    // Release: the message above is set before anyone sees the flag.
+                    self.block.queue_word(0, PORT_Q_RX_ERR).store(1, std::sync::atomic::Ordering::Release);
                     break;
                 }
             }
@@ -164,6 +174,13 @@ impl NativePort for PcapPort {
         self.block.add(0, PORT_Q_OBYTES, bytes);
         self.block.add(0, PORT_Q_OERRORS, errors);
         n
+    }
+
+    fn rx_error(&self, q: u16) -> Option<String> {
+        if q != 0 {
+            return None;
+        }
+        self.rx_err.lock().ok().and_then(|g| g.clone())
     }
 
     fn close(&self) -> Result<()> {
