@@ -7,7 +7,8 @@
 // present in both with the same class and config keep running and keep the packets on their
 // links; apps whose config changed take it in place (App.reconfigure) or are restarted; removed
 // apps are stopped (they give back what they hold) and removed links are drained into the pool.
-// A configuration is validated completely before anything changes.
+// A configuration is validated completely, and every new or restarted app constructed, before
+// anything running changes: a constructor that refuses leaves the running graph as it was.
 import { Pool, PoolView } from '../memory/pool.js';
 import type { PortDescriptor } from '../port/port.js';
 import { App, reasonNames, type AppClass, type AppContext } from './app.js';
@@ -134,8 +135,45 @@ export class Engine {
     for (const [name, e] of next.apps) {
       if (e.cls.dropReasons.length > MAX_REASONS - 1) throw new ConfigError(`app '${name}' (${e.cls.name}): at most ${MAX_REASONS - 1} drop reasons`);
     }
-    const prev = this.config;
-    // 1. Removed links: drain into the pool.
+    // 1. Decide per app: keep, take the new config in place, or (re)start. New instances are made
+    //    before anything running is touched, so a constructor that refuses its config (a ConfigError,
+    //    a port that will not open) leaves the running graph exactly as it was.
+    const fresh = new Map<string, Running>();
+    const inPlace: string[] = [];
+    const build = (name: string, e: AppEntry) => {
+      const old = this.apps.get(name);
+      const slot = old ? old.slot : this.counters.allocApp();
+      try {
+        fresh.set(name, this.startApp(name, e, slot, next));
+      } catch (err) {
+        if (!old) this.counters.releaseApp(slot);
+        for (const [n, r] of fresh) { // undo: the instances made so far go, the running ones stay
+          this.stopApp(r);
+          if (!this.apps.has(n)) this.counters.releaseApp(r.slot);
+        }
+        throw err;
+      }
+    };
+    for (const [name, e] of next.apps) {
+      const r = this.apps.get(name);
+      if (!r) {
+        build(name, e);
+        continue;
+      }
+      const io = ioNames(next, name, e.cls);
+      const ioChanged = (e.cls.inputs === '*' && io.inputs.join() !== r.inputs.join()) ||
+        (e.cls.outputs === '*' && io.outputs.join() !== r.outputs.join());
+      if (sameApp(r.entry, e) && !ioChanged) continue;
+      if (r.entry.cls === e.cls && !ioChanged && r.app.reconfigure) inPlace.push(name);
+      else build(name, e);
+    }
+    // 2. Apps that may take their new config in place; one that refuses is restarted (made now).
+    for (const name of inPlace) {
+      const r = this.apps.get(name)!, e = next.apps.get(name)!;
+      if (r.app.reconfigure!(e.config) === true) r.entry = e;
+      else build(name, e);
+    }
+    // 3. Removed links: drained into the pool, their counts folded into their apps.
     for (const [key, rl] of this.links) {
       if (!next.links.has(key)) {
         rl.link.drain();
@@ -144,41 +182,17 @@ export class Engine {
         this.links.delete(key);
       }
     }
-    // 2. Removed or changed apps: stop (a changed one may take its new config in place).
-    const restart: string[] = [];
-    for (const [name, r] of this.apps) {
-      const e = next.apps.get(name);
-      if (!e) {
-        this.stopApp(r);
+    // 4. Removed apps and the old instances of restarted ones stop (they give back what they hold).
+    for (const [name, r] of [...this.apps]) {
+      if (next.apps.has(name) && !fresh.has(name)) continue;
+      this.stopApp(r);
+      if (!next.apps.has(name)) {
         this.counters.releaseApp(r.slot);
         this.apps.delete(name);
-        continue;
-      }
-      const io = ioNames(next, name, e.cls);
-      const ioChanged = (e.cls.inputs === '*' && io.inputs.join() !== r.inputs.join()) ||
-        (e.cls.outputs === '*' && io.outputs.join() !== r.outputs.join());
-      if (sameApp(r.entry, e) && !ioChanged) continue;
-      if (r.entry.cls === e.cls && !ioChanged && r.app.reconfigure?.(e.config) === true) {
-        r.entry = e;
-        continue;
-      }
-      this.stopApp(r);
-      restart.push(name);
-    }
-    // 3. New and restarted apps.
-    for (const [name, e] of next.apps) {
-      const r = this.apps.get(name);
-      if (r && !restart.includes(name)) continue;
-      const slot = r ? r.slot : this.counters.allocApp();
-      try {
-        this.apps.set(name, this.startApp(name, e, slot, next));
-      } catch (err) {
-        this.apps.delete(name);
-        this.counters.releaseApp(slot);
-        throw err;
       }
     }
-    // 4. New links.
+    for (const [name, r] of fresh) this.apps.set(name, r);
+    // 5. New links.
     for (const [key, l] of next.links) {
       if (this.links.has(key)) continue;
       const slot = this.counters.allocLink();
@@ -189,7 +203,6 @@ export class Engine {
     this.config = next;
     this.wire();
     this.counters.f64[ENG_GENERATION] = this.counters.f64[ENG_GENERATION]! + 1;
-    void prev;
   }
 
   /** A link goes away: its counts stay in its apps' own totals (counters never go backwards). */

@@ -2,7 +2,7 @@
 // hand-off, full and unconnected links, configure() as a diff that loses nothing on unchanged paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, Config, Engine, LINK_CAPACITY, MacSwap, Pool, PortIn, PortOut, Sink, Source } from '../../src/index.js';
+import { App, Config, ConfigError, Engine, LINK_CAPACITY, MacSwap, Pool, PortIn, PortOut, Sink, Source, f, type AppContext } from '../../src/index.js';
 import { Check } from './fixtures/check.js';
 
 function withPool(fn: (pool: Pool) => void): void {
@@ -144,5 +144,33 @@ test('ring ports between two engines: every packet sent arrives, the rest is cou
   assert.equal(s2.apps.check!.in, s1.apps.tx!.out, 'all that was sent arrived');
   e1.stop();
   e2.stop();
+  assert.deepEqual(pool.audit(), { missing: 0, duplicates: 0 });
+}));
+
+test('an app whose constructor refuses its config leaves the running graph untouched', () => withPool((pool) => {
+  class Picky extends App {
+    static override schema = { ok: f.bool({ default: true }) };
+    constructor(ctx: AppContext, config: { ok: boolean }) {
+      super(ctx, config);
+      if (!config.ok) throw new ConfigError(`app '${ctx.name}': not ok`);
+    }
+    override push(_i: number, hs: Uint32Array, n: number): void { this.out[0]!.send(hs, n); }
+  }
+  const g = (ok: boolean, extra = false) => {
+    const c = new Config().app('gen', Source).app('p', Picky, { ok }).app('sink', Sink).link('gen.out -> p.in').link('p.out -> sink.in');
+    if (extra) c.app('swap', MacSwap).app('gen2', Source).link('gen2.out -> swap.in');
+    return c;
+  };
+  const e = new Engine({ pool });
+  e.configure(g(true));
+  const before = e.app('p');
+  e.run({ breaths: 10 });
+  // a restart of p that fails, together with new apps that would have worked
+  assert.throws(() => e.configure(g(false, true)), /app 'p': not ok/);
+  assert.equal(e.app('p'), before, 'the running instance stays');
+  assert.equal(e.app('swap'), undefined, 'nothing of the new configuration was applied');
+  e.run({ breaths: 10 });
+  assert.equal(e.stats().apps.sink!.in, 20 * 32, 'the old graph kept running');
+  e.stop();
   assert.deepEqual(pool.audit(), { missing: 0, duplicates: 0 });
 }));
