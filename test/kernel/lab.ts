@@ -100,6 +100,7 @@ export class Agent {
   }
 
   /** The next JSON line (rejects on exit or after timeoutMs). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the agent's replies are free-form JSON the tests read field by field
   async next(timeoutMs = 20000): Promise<any> {
     const t0 = Date.now();
     while (this.lines.length === 0) {
@@ -115,6 +116,7 @@ export class Agent {
     return o;
   }
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as next()
   async cmd(c: object, timeoutMs?: number): Promise<any> {
     this.proc.stdin.write(JSON.stringify(c) + '\n');
     return this.next(timeoutMs);
