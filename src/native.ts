@@ -44,3 +44,14 @@ function wrap(b: typeof Binding): typeof Binding {
 }
 
 export const native: typeof Binding = wrap(load());
+
+/**
+ * How this process's views of shared memory are made (crates/node/src/shared_views.rs): "shared"
+ * where the running Node exports node_api_create_external_sharedarraybuffer (SharedArrayBuffer
+ * views), else "external" (external ArrayBuffer views). Fixed for the process.
+ */
+export type MemoryMode = 'shared' | 'external';
+export const memoryMode = native.memoryMode() as MemoryMode;
+
+/** One thread's mapping of a shared object, as `native.mapView` returns it in either mode. */
+export type MemoryView = ArrayBuffer | SharedArrayBuffer;

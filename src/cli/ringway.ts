@@ -4,6 +4,7 @@ import { fwdCommand } from './fwd.js';
 import { devicesCommand } from './devices.js';
 import { bindCommand, unbindCommand } from './bind.js';
 import { hugepagesCommand } from './hugepages.js';
+import { native, memoryMode } from '../native.js';
 
 const HELP = `ringway — user-space packet datapath for Node.js
 
@@ -19,6 +20,7 @@ commands:
   bind       ringway bind BDF --driver vfio-pci|uio_pci_generic   (root; loads the module)
   unbind     ringway unbind BDF   back to the kernel driver (root)
   hugepages  --show | --reserve N   2 MiB hugepages for packet pools (root to reserve)
+  version    ringway and Node versions, and how packet memory is viewed (--version)
   help       this text
 `;
 
@@ -35,6 +37,15 @@ async function main(argv: string[]): Promise<number> {
       return unbindCommand(rest);
     case 'hugepages':
       return hugepagesCommand(rest);
+    case 'version':
+    case '--version':
+    case '-V':
+      // the memory mode says which view kind this Node gives (docs/memory-model.md)
+      process.stdout.write(
+        `ringway ${native.version()} (node ${process.version}, Node-API ${process.versions.napi}; ` +
+          `memory views: ${memoryMode === 'shared' ? 'shared (SharedArrayBuffer)' : 'external (ArrayBuffer)'})\n`,
+      );
+      return 0;
     case undefined:
     case 'help':
     case '--help':

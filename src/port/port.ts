@@ -6,7 +6,7 @@
 // A Port object is one thread's handle. The opener owns the port (close releases it); other
 // threads `Port.attach(port.descriptor())` with the plain-data descriptor passed in workerData.
 import { isMainThread } from 'node:worker_threads';
-import { native } from '../native.js';
+import { native, type MemoryView } from '../native.js';
 import { Codes, RingwayError, closed, invalid } from '../errors.js';
 import { Pool, PoolView } from '../memory/pool.js';
 import * as L from './layout.js';
@@ -93,7 +93,7 @@ export class Port {
   readonly kind: string;
   readonly queues: number;
   /** The shared block: identity, link, per-queue counters (layout.ts). */
-  readonly block: ArrayBuffer;
+  readonly block: MemoryView;
   readonly f64: Float64Array;
   readonly pool: PoolView;
   private b: Backend;

@@ -25,7 +25,7 @@
 // lets a compiler hoist a plain read out of a polling loop.
 //
 // The hot path allocates nothing and never throws: functions return counts.
-import { native } from '../native.js';
+import { native, type MemoryView } from '../native.js';
 import * as L from './layout.js';
 
 const PROD_HEAD = L.RING_OFF_PROD_HEAD >> 2;
@@ -95,7 +95,7 @@ export class Ring {
   private consHead = 0;
   private consHeld = false;
 
-  constructor(view: ArrayBuffer, byteOffset: number, objectId: number) {
+  constructor(view: MemoryView, byteOffset: number, objectId: number) {
     if (byteOffset % 128 !== 0) throw new RangeError(`ring offset ${byteOffset} must be 128-aligned`);
     this.i32 = new Int32Array(view);
     this.u32 = new Uint32Array(view);
@@ -339,7 +339,7 @@ export class Ring {
 
 /** A ring in its own shared region; create in one thread, `attach` by id in others. */
 export class RingRegion {
-  private constructor(readonly id: number, readonly view: ArrayBuffer, readonly ring: Ring, private owner: boolean) {}
+  private constructor(readonly id: number, readonly view: MemoryView, readonly ring: Ring, private owner: boolean) {}
 
   static create(capacity: number, name = 'ring'): RingRegion {
     const id = native.ringCreate(capacity, name);

@@ -9,6 +9,7 @@ mod pci;
 mod ports;
 mod registry;
 mod rings;
+mod shared_views;
 
 use napi_derive::napi;
 

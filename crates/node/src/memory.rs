@@ -1,6 +1,7 @@
 //! Pools and regions: creation, per-worker views, statistics.
 use crate::errors::{closed, invalid, IntoJs};
 use crate::registry::{self, Obj};
+use crate::shared_views;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use ringway_core::mem::region::{HugePolicy, LockPolicy};
@@ -64,13 +65,21 @@ pub fn pool_create(opts: PoolOptions) -> napi::Result<PoolCreated> {
 }
 
 /// Maps the object's region again, at a new address, for the calling thread. Each call is its own
-/// mapping (never one pointer behind two ArrayBuffers); it is unmapped when the ArrayBuffer is
-/// collected or when `unmapView` detaches it.
-#[napi]
-pub fn map_view(env: &Env, id: u32) -> napi::Result<ArrayBuffer<'_>> {
+/// mapping (never one pointer behind two buffers); it is unmapped when the buffer is collected
+/// (every thread's reference to it, if it was posted on) or, for an ArrayBuffer, when `unmapView`
+/// detaches it. A SharedArrayBuffer where this Node has the call (shared_views.rs), else an
+/// external ArrayBuffer.
+#[napi(ts_return_type = "ArrayBuffer | SharedArrayBuffer")]
+pub fn map_view(env: &Env, id: u32) -> napi::Result<Unknown<'_>> {
     let obj = registry::get(id).ok_or_else(|| closed(&format!("object {id}")))?;
     let m = obj.region().map_view().js()?;
     let (ptr, len) = (m.as_ptr(), m.len());
+    if shared_views::mode() == "shared" {
+        let v = shared_views::create(env.raw(), ptr, len, m)
+            .map_err(|st| invalid(format!("cannot wrap shared memory in a SharedArrayBuffer (napi status {st})")))?;
+        // SAFETY: v is a live value of this env's current scope.
+        return Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), v) });
+    }
     // SAFETY: ptr..ptr+len is the mapping owned by `m`, which moves into the finalizer and is
     // unmapped only when V8 collects (or we detach) this ArrayBuffer. The pointer is unique to
     // this ArrayBuffer.
@@ -79,13 +88,27 @@ pub fn map_view(env: &Env, id: u32) -> napi::Result<ArrayBuffer<'_>> {
     if !std::ptr::eq(ab.as_ptr(), ptr) {
         return Err(invalid("this Node.js build does not allow external ArrayBuffers (it copied the memory); ringway needs a Node.js without the V8 sandbox".to_string()));
     }
-    Ok(ab)
+    Ok(ab.to_unknown())
 }
 
-/// Detaches a view (its memory becomes inaccessible to JS) so the mapping is released promptly.
+/// Releases a view's mapping promptly: an ArrayBuffer is detached (its memory becomes
+/// inaccessible to JS). A SharedArrayBuffer cannot be detached (other threads may hold it), so
+/// its mapping goes when the last reference is collected; this is a no-op for it.
 #[napi]
-pub fn unmap_view(ab: ArrayBuffer) -> napi::Result<()> {
+pub fn unmap_view(#[napi(ts_arg_type = "ArrayBuffer | SharedArrayBuffer")] view: Unknown) -> napi::Result<()> {
+    if !view.is_arraybuffer()? {
+        return Ok(());
+    }
+    // SAFETY: checked above that the value is an ArrayBuffer.
+    let ab = unsafe { view.cast::<ArrayBuffer>() }?;
     ab.detach().map_err(|e| invalid(format!("detach failed: {e}")))
+}
+
+/// How this process's views are made: "shared" (SharedArrayBuffers) or "external" (external
+/// ArrayBuffers); see shared_views.rs and docs/memory-model.md.
+#[napi]
+pub fn memory_mode() -> &'static str {
+    shared_views::mode()
 }
 
 fn pool(id: u32) -> napi::Result<std::sync::Arc<Pool>> {
