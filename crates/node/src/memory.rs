@@ -1,5 +1,5 @@
 //! Pools and regions: creation, per-worker views, statistics.
-use crate::errors::{closed, invalid, IntoJs};
+use crate::errors::{closed, invalid, IntoJs, Result};
 use crate::registry::{self, Obj};
 use crate::shared_views;
 use napi::bindgen_prelude::*;
@@ -30,7 +30,7 @@ pub struct PoolCreated {
 }
 
 #[napi]
-pub fn pool_create(opts: PoolOptions) -> napi::Result<PoolCreated> {
+pub fn pool_create(opts: PoolOptions) -> Result<PoolCreated> {
     let huge = match opts.hugepages.as_deref().unwrap_or("auto") {
         "auto" => HugePolicy::Auto,
         "require" => HugePolicy::Require,
@@ -70,7 +70,7 @@ pub fn pool_create(opts: PoolOptions) -> napi::Result<PoolCreated> {
 /// detaches it. A SharedArrayBuffer where this Node has the call (shared_views.rs), else an
 /// external ArrayBuffer.
 #[napi(ts_return_type = "ArrayBuffer | SharedArrayBuffer")]
-pub fn map_view(env: &Env, id: u32) -> napi::Result<Unknown<'_>> {
+pub fn map_view(env: &Env, id: u32) -> Result<Unknown<'_>> {
     let obj = registry::get(id).ok_or_else(|| closed(&format!("object {id}")))?;
     let m = obj.region().map_view().js()?;
     let (ptr, len) = (m.as_ptr(), m.len());
@@ -95,12 +95,13 @@ pub fn map_view(env: &Env, id: u32) -> napi::Result<Unknown<'_>> {
 /// inaccessible to JS). A SharedArrayBuffer cannot be detached (other threads may hold it), so
 /// its mapping goes when the last reference is collected; this is a no-op for it.
 #[napi]
-pub fn unmap_view(#[napi(ts_arg_type = "ArrayBuffer | SharedArrayBuffer")] view: Unknown) -> napi::Result<()> {
-    if !view.is_arraybuffer()? {
+pub fn unmap_view(#[napi(ts_arg_type = "ArrayBuffer | SharedArrayBuffer")] view: Unknown) -> Result<()> {
+    let not_a_view = |e: napi::Error| invalid(format!("unmapView takes a view from mapView: {e}"));
+    if !view.is_arraybuffer().map_err(not_a_view)? {
         return Ok(());
     }
     // SAFETY: checked above that the value is an ArrayBuffer.
-    let ab = unsafe { view.cast::<ArrayBuffer>() }?;
+    let ab = unsafe { view.cast::<ArrayBuffer>() }.map_err(not_a_view)?;
     ab.detach().map_err(|e| invalid(format!("detach failed: {e}")))
 }
 
@@ -111,7 +112,7 @@ pub fn memory_mode() -> &'static str {
     shared_views::mode()
 }
 
-fn pool(id: u32) -> napi::Result<std::sync::Arc<Pool>> {
+fn pool(id: u32) -> Result<std::sync::Arc<Pool>> {
     registry::pool(id, "")
 }
 
@@ -128,7 +129,7 @@ pub struct PoolStatsJs {
 }
 
 #[napi]
-pub fn pool_stats(id: u32) -> napi::Result<PoolStatsJs> {
+pub fn pool_stats(id: u32) -> Result<PoolStatsJs> {
     let s = pool(id)?.stats();
     Ok(PoolStatsJs {
         total: s.total as f64,
@@ -149,20 +150,20 @@ pub struct AuditJs {
 }
 
 #[napi]
-pub fn pool_audit(id: u32) -> napi::Result<AuditJs> {
+pub fn pool_audit(id: u32) -> Result<AuditJs> {
     let (missing, duplicates) = pool(id)?.audit();
     Ok(AuditJs { missing, duplicates })
 }
 
 #[napi]
-pub fn pool_claim_user(id: u32) -> napi::Result<u32> {
+pub fn pool_claim_user(id: u32) -> Result<u32> {
     Ok(pool(id)?.claim_user().js()? as u32)
 }
 
 /// Returns a user's cached buffers to the shared ring and frees its slot (also used to reclaim
 /// the cache of a worker that crashed).
 #[napi]
-pub fn pool_release_user(id: u32, slot: u32) -> napi::Result<()> {
+pub fn pool_release_user(id: u32, slot: u32) -> Result<()> {
     pool(id)?.release_user(slot as usize);
     Ok(())
 }
@@ -170,7 +171,7 @@ pub fn pool_release_user(id: u32, slot: u32) -> napi::Result<()> {
 /// Reads a byte of a pool buffer through the core's own (primary) mapping: lets tests prove
 /// that Rust sees what a worker wrote in place.
 #[napi]
-pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> napi::Result<Buffer> {
+pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> Result<Buffer> {
     let p = pool(id)?;
     let base = p.buf_ptr(handle).ok_or_else(|| invalid(format!("handle {handle} is not a buffer of pool {id}")))?;
     if offset as usize + len as usize > p.stride() as usize {
@@ -183,7 +184,7 @@ pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> napi::Res
 
 /// Physical address of a pool buffer via pagemap (root only) — what a uio NIC would be given.
 #[napi]
-pub fn pool_phys_addr(id: u32, handle: u32) -> napi::Result<f64> {
+pub fn pool_phys_addr(id: u32, handle: u32) -> Result<f64> {
     let p = pool(id)?;
     let base = p.buf_ptr(handle).ok_or_else(|| invalid(format!("handle {handle} is not a buffer of pool {id}")))?;
     Ok(ringway_core::mem::iova::phys_addr(base as usize).js()? as f64)
@@ -191,6 +192,6 @@ pub fn pool_phys_addr(id: u32, handle: u32) -> napi::Result<f64> {
 
 /// Drops the registry's reference; live views keep their mappings until released.
 #[napi]
-pub fn object_close(id: u32) -> napi::Result<bool> {
+pub fn object_close(id: u32) -> Result<bool> {
     Ok(registry::remove(id).is_some())
 }

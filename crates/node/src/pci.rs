@@ -1,6 +1,6 @@
 //! Device binding and hugepages for the CLI (`ringway devices|bind|unbind|hugepages`): argument
 //! conversion over ringway_core::pci::devbind and mem::hugepages, nothing else.
-use crate::errors::IntoJs;
+use crate::errors::{IntoJs, Result};
 use napi_derive::napi;
 use ringway_core::mem::hugepages;
 use ringway_core::pci::devbind::{self, NetDevice};
@@ -33,19 +33,19 @@ fn conv(d: NetDevice) -> PciNetDevice {
 }
 
 #[napi]
-pub fn pci_devices() -> napi::Result<Vec<PciNetDevice>> {
+pub fn pci_devices() -> Result<Vec<PciNetDevice>> {
     Ok(devbind::list().js()?.into_iter().map(conv).collect())
 }
 
 /// Binds to vfio-pci or uio_pci_generic (loading the module when needed). Root only.
 #[napi]
-pub fn pci_bind(bdf: String, driver: String) -> napi::Result<PciNetDevice> {
+pub fn pci_bind(bdf: String, driver: String) -> Result<PciNetDevice> {
     Ok(conv(devbind::bind(&bdf, &driver).js()?))
 }
 
 /// Back to the kernel's own driver (driver_override cleared, reprobed). Root only.
 #[napi]
-pub fn pci_unbind(bdf: String) -> napi::Result<PciNetDevice> {
+pub fn pci_unbind(bdf: String) -> Result<PciNetDevice> {
     Ok(conv(devbind::unbind(&bdf).js()?))
 }
 
@@ -61,11 +61,11 @@ fn hp(h: hugepages::Hugepages) -> HugepageInfo {
 }
 
 #[napi]
-pub fn hugepages_show() -> napi::Result<HugepageInfo> {
+pub fn hugepages_show() -> Result<HugepageInfo> {
     Ok(hp(hugepages::show().js()?))
 }
 
 #[napi]
-pub fn hugepages_reserve(n: u32) -> napi::Result<HugepageInfo> {
+pub fn hugepages_reserve(n: u32) -> Result<HugepageInfo> {
     Ok(hp(hugepages::reserve(n as u64).js()?))
 }

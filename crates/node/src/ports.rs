@@ -1,5 +1,5 @@
 //! Ports: open/close by spec, and the per-burst entry points of natively driven ports.
-use crate::errors::{closed, invalid, IntoJs};
+use crate::errors::{closed, invalid, IntoJs, Result};
 use crate::registry::{self, Obj, PortEntry};
 use napi_derive::napi;
 use ringway_core::port::layout::*;
@@ -23,7 +23,7 @@ pub struct PortOpened {
 
 /// Opens a port from its spec string (parsed in the core: port/spec.rs).
 #[napi]
-pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOpened> {
+pub fn port_open(spec: String, pool_id: u32, queues: u32) -> Result<PortOpened> {
     let parsed = port::parse(&spec).js()?;
     let pool = registry::pool(pool_id, &format!(" (given to port '{spec}')"))?;
     if queues == 0 || queues as usize > PORT_MAX_QUEUES {
@@ -80,7 +80,7 @@ pub struct PortClosed {
 /// Closes a port: native backends release their resources (files flushed, buffers returned);
 /// a ring end leaves its pair. Later calls with this id fail with ERR_RINGWAY_CLOSED.
 #[napi]
-pub fn port_close(id: u32) -> napi::Result<PortClosed> {
+pub fn port_close(id: u32) -> Result<PortClosed> {
     let e = match registry::remove(id) {
         Some(Obj::Port(p)) => p,
         _ => return Err(closed(&format!("port {id}"))),
@@ -132,7 +132,7 @@ thread_local! {
 /// host, against ~115 ns for these as napi-rs functions and ~40 ns as the raw callbacks below
 /// (and far more under QEMU TCG, where the virtio forwarder polls).
 #[napi]
-pub fn native_attach(id: u32) -> napi::Result<u32> {
+pub fn native_attach(id: u32) -> Result<u32> {
     let entry = registry::port(id)?;
     let native = entry.native.clone().ok_or_else(|| invalid(format!("port {id} is not natively driven")))?;
     Ok(ATTACHED.with(|t| {
@@ -283,7 +283,7 @@ pub struct VirtioPortInfo {
 /// virtio ports: driver-level facts (route, transport, features, bad_used) the shared block has no
 /// field for. Not for the hot path (takes the port's lock; re-reads the link state).
 #[napi]
-pub fn port_virtio_info(id: u32) -> napi::Result<VirtioPortInfo> {
+pub fn port_virtio_info(id: u32) -> Result<VirtioPortInfo> {
     let e = registry::port(id)?;
     let v = e.virtio.as_ref().ok_or_else(|| invalid(format!("port {id} is not a virtio port")))?;
     let link_up = v.refresh_link().ok_or_else(|| closed(&format!("port virtio:{}", v.bdf())))?;

@@ -1,6 +1,6 @@
 //! Rings: standalone ring regions, the futex slow path for JS users, and a Rust-core relay
 //! thread (the native participant in ring exchanges).
-use crate::errors::{closed, invalid, IntoJs};
+use crate::errors::{closed, invalid, IntoJs, Result};
 use crate::registry::{self, Obj};
 use napi_derive::napi;
 use ringway_core::mem::region::{HugePolicy, LockPolicy, Region};
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// Creates a region holding one ring (at offset 0) of `capacity` slots; returns its id.
 #[napi]
-pub fn ring_create(capacity: u32, name: Option<String>) -> napi::Result<u32> {
+pub fn ring_create(capacity: u32, name: Option<String>) -> Result<u32> {
     if !capacity.is_power_of_two() {
         return Err(invalid(format!("ring capacity {capacity} must be a power of two (e.g. 1024)")));
     }
@@ -25,7 +25,7 @@ pub fn ring_create(capacity: u32, name: Option<String>) -> napi::Result<u32> {
 
 /// The ring at `offset` in object `id`, through the core's primary mapping; the Arc keeps the
 /// memory alive while the ring is used.
-fn ring_at(id: u32, offset: u32) -> napi::Result<(Obj, Ring)> {
+fn ring_at(id: u32, offset: u32) -> Result<(Obj, Ring)> {
     let obj = registry::get(id).ok_or_else(|| closed(&format!("ring object {id}")))?;
     let r = obj.region();
     if offset as usize >= r.len() || !offset.is_multiple_of(128) {
@@ -40,7 +40,7 @@ fn ring_at(id: u32, offset: u32) -> napi::Result<(Obj, Ring)> {
 /// the ring's futex until the other side moves or `timeout_ms` passes. Returns entries (or free
 /// slots) available. Blocks the calling thread: call it from workers, not the main thread.
 #[napi]
-pub fn ring_wait(id: u32, offset: u32, writable: bool, spin: u32, timeout_ms: u32) -> napi::Result<u32> {
+pub fn ring_wait(id: u32, offset: u32, writable: bool, spin: u32, timeout_ms: u32) -> Result<u32> {
     let (_keep, ring) = ring_at(id, offset)?;
     let t = Duration::from_millis(timeout_ms as u64);
     Ok(if writable { ring.wait_writable(spin, t) } else { ring.wait_readable(spin, t) })
@@ -48,7 +48,7 @@ pub fn ring_wait(id: u32, offset: u32, writable: bool, spin: u32, timeout_ms: u3
 
 /// Wakes whoever sleeps on the ring (called by JS after it saw a non-zero waiters word).
 #[napi]
-pub fn ring_wake(id: u32, offset: u32) -> napi::Result<()> {
+pub fn ring_wake(id: u32, offset: u32) -> Result<()> {
     let (_keep, ring) = ring_at(id, offset)?;
     ring.wake_all();
     Ok(())
@@ -74,7 +74,7 @@ fn relays() -> &'static Mutex<HashMap<u32, Relay>> {
 /// Starts a core thread that moves descriptors from one ring to another in bursts, sleeping on
 /// the futex when idle. With `check_seq` it counts descriptors that break the sequence 0,1,2,...
 #[napi]
-pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: u32, check_seq: bool) -> napi::Result<u32> {
+pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: u32, check_seq: bool) -> Result<u32> {
     let (keep_s, src) = ring_at(src_id, src_off)?;
     let (keep_d, dst) = ring_at(dst_id, dst_off)?;
     let burst = burst.clamp(1, 1024) as usize;
@@ -129,7 +129,7 @@ pub struct RelayResult {
 
 /// Stops a relay after it drained its source ring; returns what it moved.
 #[napi]
-pub fn relay_stop(id: u32) -> napi::Result<RelayResult> {
+pub fn relay_stop(id: u32) -> Result<RelayResult> {
     let r = relays().lock().unwrap().remove(&id).ok_or_else(|| closed(&format!("relay {id}")))?;
     // Release: pairs with the relay thread's Acquire load.
     r.stop.store(true, Ordering::Release);
