@@ -9,3 +9,5 @@ pub mod pcap;
 pub mod port;
 pub mod ring;
 pub mod virtio;
+#[cfg(test)]
+mod uapi_check;

@@ -14,7 +14,7 @@
 pub mod dma;
 pub mod uio;
 pub mod vfio;
-mod vfio_uapi;
+pub(crate) mod vfio_uapi;
 
 use crate::error::{Error, Result};
 use crate::pci::{bar::Bar, config::ConfigSpace, sysfs, Bdf};
