@@ -133,3 +133,28 @@ test('Atomics.wait on a ring index: woken by Atomics.notify on that buffer, not 
     dst.close();
   }
 });
+
+test(`closing a view lets go of the pool's pages at once (${SHARED ? 'the SharedArrayBuffer reads zeros after' : 'the ArrayBuffer is detached'})`, () => {
+  const pool = Pool.create({ buffers: 64, hugepages: 'never' });
+  const v = pool.view();
+  const h = new Uint32Array(1);
+  assert.equal(v.allocBurst(h, 1), 1);
+  const off = v.dataOffset(h[0]!);
+  v.u8[off] = 0x77;
+  v.freeBurst(h, 1);
+  const u8 = v.u8;
+  v.close();
+  if (SHARED) {
+    assert.equal(v.buffer.byteLength > 0, true, 'a SharedArrayBuffer cannot be detached');
+    assert.equal(u8[off], 0, 'its range no longer maps the pool');
+    u8[off] = 1; // still writable memory of this thread, not the pool's
+    const again = pool.view();
+    assert.equal(native.poolReadBytes(pool.id, h[0]!, off - again.offset(h[0]!), 1)[0], 0x77);
+    again.close();
+  } else {
+    assert.equal(v.buffer.byteLength, 0);
+  }
+  assert.throws(() => native.unmapView(new SharedArrayBuffer(8)), (e: Error & { code?: string }) =>
+    e.code === 'ERR_RINGWAY_INVALID_ARGUMENT' && /unmapView/.test(e.message));
+  pool.close();
+});

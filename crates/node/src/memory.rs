@@ -75,7 +75,7 @@ pub fn map_view(env: &Env, id: u32) -> Result<Unknown<'_>> {
     let m = obj.region().map_view().js()?;
     let (ptr, len) = (m.as_ptr(), m.len());
     if shared_views::mode() == "shared" {
-        let v = shared_views::create(env.raw(), ptr, len, m)
+        let v = shared_views::create(env.raw(), m)
             .map_err(|st| invalid(format!("cannot wrap shared memory in a SharedArrayBuffer (napi status {st})")))?;
         // SAFETY: v is a live value of this env's current scope.
         return Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), v) });
@@ -91,17 +91,21 @@ pub fn map_view(env: &Env, id: u32) -> Result<Unknown<'_>> {
     Ok(ab.to_unknown())
 }
 
-/// Releases a view's mapping promptly: an ArrayBuffer is detached (its memory becomes
-/// inaccessible to JS). A SharedArrayBuffer cannot be detached (other threads may hold it), so
-/// its mapping goes when the last reference is collected; this is a no-op for it.
+/// Releases a view's memory promptly. An ArrayBuffer is detached (its memory becomes
+/// inaccessible to JS) and unmapped. A SharedArrayBuffer cannot be detached (other threads may
+/// hold it): its range is retired (shared_views::retire: the memfd's pages are let go now, the
+/// buffer reads zeros from then on) and unmapped when the last reference is collected.
 #[napi]
-pub fn unmap_view(#[napi(ts_arg_type = "ArrayBuffer | SharedArrayBuffer")] view: Unknown) -> Result<()> {
-    let not_a_view = |e: napi::Error| invalid(format!("unmapView takes a view from mapView: {e}"));
-    if !view.is_arraybuffer().map_err(not_a_view)? {
-        return Ok(());
+pub fn unmap_view(env: &Env, #[napi(ts_arg_type = "ArrayBuffer | SharedArrayBuffer")] view: Unknown) -> Result<()> {
+    let not_a_view = |e: String| invalid(format!("unmapView takes a view from mapView: {e}"));
+    if !view.is_arraybuffer().map_err(|e| not_a_view(e.to_string()))? {
+        return match shared_views::retire(env.raw(), view.raw()).map_err(not_a_view)? {
+            true => Ok(()),
+            false => Err(invalid("unmapView: this SharedArrayBuffer is not a view made by mapView".to_string())),
+        };
     }
     // SAFETY: checked above that the value is an ArrayBuffer.
-    let ab = unsafe { view.cast::<ArrayBuffer>() }.map_err(not_a_view)?;
+    let ab = unsafe { view.cast::<ArrayBuffer>() }.map_err(|e| not_a_view(e.to_string()))?;
     ab.detach().map_err(|e| invalid(format!("detach failed: {e}")))
 }
 
