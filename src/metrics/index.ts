@@ -9,8 +9,6 @@ import { Sources } from './sources.js';
 import { createRegistry, type RegistryOptions } from './registry.js';
 import { MetricsServer } from './server.js';
 import { ControlServer } from './control.js';
-import type { Pool } from '../memory/pool.js';
-import type { Port } from '../port/port.js';
 import type { Supervisor } from '../pipeline/supervisor.js';
 import type { FwdWatch } from '../fwd/forwarder.js';
 
