@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'native/**', 'node_modules/**', 'target/**', 'crates/**'] },
+  { ignores: ['dist/**', 'native/**', 'node_modules/**', 'target/**', 'crates/**', '.ci/node/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

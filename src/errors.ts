@@ -1,5 +1,6 @@
-// The one table of ringway error codes. Native errors arrive as "ERR_RINGWAY_X: message" (see
-// crates/node/src/errors.rs) and are turned into RingwayError with that code here, nowhere else.
+// The one table of ringway error codes (the native ones are crates/core/src/error.rs's, which the
+// binding sets as `err.code` of the errors it throws). Errors raised in TypeScript are
+// RingwayError; errors from the addon are plain Errors with the same `code`: test `err.code`.
 
 export const Codes = {
   INVALID_ARGUMENT: 'ERR_RINGWAY_INVALID_ARGUMENT',
@@ -31,17 +32,6 @@ export class RingwayError extends Error {
     this.name = 'RingwayError';
     this.code = code;
   }
-}
-
-const PREFIX = /^(ERR_RINGWAY_[A-Z_]+): ([\s\S]*)$/;
-
-/** Converts an error thrown by the addon into a RingwayError (others pass through). */
-export function fromNative(e: unknown): unknown {
-  if (e instanceof Error) {
-    const m = PREFIX.exec(e.message);
-    if (m) return new RingwayError(m[1] as Code, m[2] ?? '');
-  }
-  return e;
 }
 
 export function invalid(message: string): RingwayError {

@@ -1,5 +1,6 @@
-// Public API: re-exports only.
-export { native } from './native.js';
+// Public API: re-exports only (the typed library; the raw binding, src/native.ts, stays internal).
+export { memoryMode } from './native.js';
+export type { MemoryMode, MemoryView } from './native.js';
 export { Codes, RingwayError } from './errors.js';
 export { Ring, RingRegion, ringBarrier } from './ring/ring.js';
 export type { RingWaitOptions } from './ring/ring.js';

@@ -1,10 +1,11 @@
 // The ONLY module that imports the generated napi-rs binding (native/binding.cjs, built by
-// `npm run build:native`, never committed). Every function is wrapped once so native errors become
-// RingwayError with a stable code (errors.ts); functions in HOT are exported unwrapped because they
-// run once per burst and never throw.
+// `npm run build:native`, never committed). It is exported as is: native errors already carry
+// their stable code in `err.code` (crates/node/src/errors.rs sets it as napi-rs's error status),
+// so no call is wrapped. Internal to the library: src/index.ts does not re-export it, and tests
+// that need the binding's test hooks import this file.
 import { createRequire } from 'node:module';
 import type * as Binding from '../native/binding.js';
-import { Codes, RingwayError, fromNative } from './errors.js';
+import { Codes, RingwayError } from './errors.js';
 
 const require = createRequire(import.meta.url);
 
@@ -20,27 +21,15 @@ function load(): typeof Binding {
   }
 }
 
-// per-burst entry points: called directly (no try/catch wrapper); they never throw
-const HOT = new Set<string>(['nativeRxBurst', 'nativeTxBurst', 'ringWake']);
+export const native: typeof Binding = load();
 
-function wrap(b: typeof Binding): typeof Binding {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(b)) {
-    // classes (capitalised) keep their identity and statics; their factories map errors at the call site
-    if (typeof v !== 'function' || HOT.has(k) || /^[A-Z]/.test(k)) {
-      out[k] = v;
-      continue;
-    }
-    const f = v as (...a: unknown[]) => unknown;
-    out[k] = (...a: unknown[]) => {
-      try {
-        return f(...a);
-      } catch (e) {
-        throw fromNative(e);
-      }
-    };
-  }
-  return out as typeof Binding;
-}
+/**
+ * How this process's views of shared memory are made (crates/node/src/shared_views.rs): "shared"
+ * where the running Node exports node_api_create_external_sharedarraybuffer (SharedArrayBuffer
+ * views), else "external" (external ArrayBuffer views). Fixed for the process.
+ */
+export type MemoryMode = 'shared' | 'external';
+export const memoryMode = native.memoryMode() as MemoryMode;
 
-export const native: typeof Binding = wrap(load());
+/** One thread's mapping of a shared object, as `native.mapView` returns it in either mode. */
+export type MemoryView = ArrayBuffer | SharedArrayBuffer;

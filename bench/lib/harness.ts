@@ -30,6 +30,8 @@ export interface BenchResult {
   /** ours / theirs: > 1 means we are faster. */
   ratio: number;
   reps: number;
+  /** The Node that ran the benchmark (BENCH_NODE picks it, bench/run.ts). */
+  node: string;
   /** min/max of the reps, to judge how far a median can be trusted; contended = samples taken while the idle gate was not met. */
   noise: {
     ours_min: number; ours_max: number; theirs_min: number; theirs_max: number; loadavg1_start: number; loadavg1_end: number; contended: number;
@@ -119,7 +121,7 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
   const load0 = loadavg()[0] ?? 0;
   let contended = 0;
   const log = (line: string) => console.log(`[${spec.name}] ${line}`);
-  log(`${reps} reps, ours vs ${spec.peer}, unit ${spec.unit}, loadavg ${load0.toFixed(2)}`);
+  log(`${reps} reps, ours vs ${spec.peer}, unit ${spec.unit}, node ${process.version}, loadavg ${load0.toFixed(2)}`);
 
   for (let rep = 1; rep <= reps; rep++) {
     const order = rep % 2 === 1 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const);
@@ -143,6 +145,7 @@ export async function runBench(spec: BenchSpec): Promise<BenchResult> {
     theirs: round3(theirsMed),
     ratio: round3(oursMed / theirsMed),
     reps,
+    node: process.version,
     noise: {
       ours_min: round3(Math.min(...ours)),
       ours_max: round3(Math.max(...ours)),

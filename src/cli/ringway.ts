@@ -8,6 +8,7 @@ import { hugepagesCommand } from './hugepages.js';
 import { topCommand } from './top.js';
 import { statsCommand } from './stats.js';
 import { captureCommand } from './capture.js';
+import { native, memoryMode } from '../native.js';
 
 const HELP = `ringway — user-space packet datapath for Node.js
 
@@ -37,6 +38,7 @@ commands:
   stats      one snapshot of a running datapath's counters  [--json] [--name NAME]
   capture    --port P [--queue Q] [-c N | --seconds S] -w FILE.pcapng [--snaplen N] [--name NAME]
              mirror what a port queue receives into pcapng, without stopping the datapath
+  version    ringway and Node versions, and how packet memory is viewed (--version)
   help       this text
 `;
 
@@ -61,6 +63,15 @@ async function main(argv: string[]): Promise<number> {
       return statsCommand(rest);
     case 'capture':
       return captureCommand(rest);
+    case 'version':
+    case '--version':
+    case '-V':
+      // the memory mode says which view kind this Node gives (docs/memory-model.md)
+      process.stdout.write(
+        `ringway ${native.version()} (node ${process.version}, Node-API ${process.versions.napi}; ` +
+          `memory views: ${memoryMode === 'shared' ? 'shared (SharedArrayBuffer)' : 'external (ArrayBuffer)'})\n`,
+      );
+      return 0;
     case undefined:
     case 'help':
     case '--help':

@@ -1,11 +1,11 @@
 // Packet buffer pools, TypeScript side.
 //
 // `Pool` is the owner's handle (create, stats, audit, close). `PoolView` is one thread's way in:
-// its own mapping of the pool's memfd (never a pointer shared with another ArrayBuffer), its own
+// its own mapping of the pool's memfd (never a pointer shared with another buffer object), its own
 // user slot with a cache in front of the shared free ring (DPDK's mempool cache), and typed views
 // for reading and writing packet bytes in place. The cache algorithm is the same as
 // crates/core/src/mempool/cache.rs; the layout is memory/layout.ts (checked against Rust).
-import { native } from '../native.js';
+import { native, type MemoryView } from '../native.js';
 import { Codes, RingwayError, invalid } from '../errors.js';
 import { CHECKS, debugMbuf } from '../checks.js';
 import { Ring } from '../ring/ring.js';
@@ -194,7 +194,7 @@ export class PoolView {
   private readonly subs: Array<Uint32Array | undefined> = [];
   private readonly heads: Uint32Array[] = [];
 
-  private constructor(readonly poolId: number, readonly buffer: ArrayBuffer) {
+  private constructor(readonly poolId: number, readonly buffer: MemoryView) {
     this.u8 = new Uint8Array(buffer);
     this.u16 = new Uint16Array(buffer);
     this.u32 = new Uint32Array(buffer);

@@ -6,6 +6,7 @@
 // the packet is not copied and `dropped` counts it, so a capture costs the copy and nothing more.
 import * as L from '../port/layout.js';
 import type { Port } from '../port/port.js';
+import type { MemoryView } from '../native.js';
 
 const MASK = L.PORT_MIRROR_BYTES - 1;
 const ORIGIN = performance.timeOrigin; // a host getter: read once, not per burst
@@ -54,7 +55,7 @@ export function mirrorBurst(p: Port, hs: Uint32Array, n: number): void {
   Atomics.store(u32, hi, head); // publishes the records (release)
 }
 
-const u8s = new WeakMap<ArrayBuffer, Uint8Array>();
+const u8s = new WeakMap<MemoryView, Uint8Array>();
 function mirrorU8(p: Port): Uint8Array {
   let v = u8s.get(p.block);
   if (!v) u8s.set(p.block, (v = new Uint8Array(p.block)));

@@ -2,7 +2,6 @@
 // three numbers (this thread's attachment slot, queue, count). Handles travel through queue q's
 // exchange area in the port's shared block.
 import { native } from '../native.js';
-import { fromNative } from '../errors.js';
 import type { Backend } from './backend.js';
 import type { Port } from './port.js';
 import * as L from './layout.js';
@@ -24,11 +23,7 @@ export class NativeBackend implements Backend {
     this.u32 = new Uint32Array(p.block);
     this.rxErrIdx = (L.PORT_Q_OFF + L.PORT_Q_RX_ERR) >> 2;
     this.rxErr = new Uint8Array(p.queues);
-    try {
-      this.slot = native.nativeAttach(p.id);
-    } catch (e) {
-      throw fromNative(e);
-    }
+    this.slot = native.nativeAttach(p.id);
     for (let q = 0; q < p.queues; q++) {
       this.x.push(new Uint32Array(p.block, L.PORT_Q_OFF + q * L.PORT_Q_SIZE + L.PORT_Q_XCHG, L.PORT_XCHG_MAX));
     }

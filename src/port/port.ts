@@ -6,8 +6,8 @@
 // A Port object is one thread's handle. The opener owns the port (close releases it); other
 // threads `Port.attach(port.descriptor())` with the plain-data descriptor passed in workerData.
 import { isMainThread } from 'node:worker_threads';
-import { native } from '../native.js';
-import { Codes, RingwayError, closed, fromNative, invalid } from '../errors.js';
+import { native, type MemoryView } from '../native.js';
+import { Codes, RingwayError, closed, invalid } from '../errors.js';
 import { CHECKS } from '../checks.js';
 import { Pool, PoolView } from '../memory/pool.js';
 import * as L from './layout.js';
@@ -118,7 +118,7 @@ export class Port {
   readonly kind: string;
   readonly queues: number;
   /** The shared block: identity, link, per-queue counters (layout.ts). */
-  readonly block: ArrayBuffer;
+  readonly block: MemoryView;
   readonly f64: Float64Array;
   readonly u32: Uint32Array;
   readonly pool: PoolView;
@@ -272,11 +272,7 @@ export class Port {
   claimQueue(q: number): void {
     this.check();
     if (!(q >= 0 && q < this.queues && (q | 0) === q)) throw invalid(`port ${this.desc.spec} has ${this.queues} queues; queue ${q} does not exist`);
-    try {
-      native.portClaimQueue(this.id, q);
-    } catch (e) {
-      throw fromNative(e);
-    }
+    native.portClaimQueue(this.id, q);
     this.owned[q] = 1;
   }
 

@@ -1,6 +1,6 @@
 // ring port (DPDK net_ring): one end of a named pair. Per queue q, ring 2q carries end 0 -> 1 and
 // ring 2q+1 carries end 1 -> 0 (crates/core/src/port/ringpair.rs). Handles move; bytes do not.
-import { native } from '../native.js';
+import { native, type MemoryView } from '../native.js';
 import { Ring } from '../ring/ring.js';
 import type { Backend } from './backend.js';
 import type { Port } from './port.js';
@@ -15,7 +15,7 @@ const RING_CAPACITY = 1024; // RING_PORT_CAPACITY in ringpair.rs
 const RING_STRIDE = Math.ceil((RING_OFF_SLOTS + 4 * RING_CAPACITY) / 128) * 128;
 
 export class RingBackend implements Backend {
-  private readonly view: ArrayBuffer;
+  private readonly view: MemoryView;
   private readonly rxr: Ring[] = [];
   private readonly txr: Ring[] = [];
 

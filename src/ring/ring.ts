@@ -25,7 +25,7 @@
 // lets a compiler hoist a plain read out of a polling loop.
 //
 // The hot path allocates nothing and never throws: functions return counts.
-import { native } from '../native.js';
+import { native, type MemoryView } from '../native.js';
 import * as L from './layout.js';
 import { CHECKS } from '../checks.js';
 
@@ -104,7 +104,7 @@ export class Ring {
   private consHead = 0;
   private consHeld = false;
 
-  constructor(view: ArrayBuffer, byteOffset: number, objectId: number) {
+  constructor(view: MemoryView, byteOffset: number, objectId: number) {
     if (byteOffset % 128 !== 0) throw new RangeError(`ring offset ${byteOffset} must be 128-aligned`);
     this.i32 = new Int32Array(view);
     this.u32 = new Uint32Array(view);
@@ -221,7 +221,7 @@ export class Ring {
   // Through this thread's own view: no registry, no lock, never throws (a detached view wakes
   // nobody). crates/node/src/rings.rs raw_ring_wake.
   private wake(): void {
-    ringWake(this.i32.buffer as ArrayBuffer, this.byteOffset);
+    ringWake(this.i32, this.byteOffset);
   }
 
   // ---------------------------------------------------------------- single consumer
@@ -337,7 +337,7 @@ export class Ring {
       const n = (Atomics.load(i32, h + PROD_TAIL) - i32[h + CONS_HEAD]!) | 0;
       if (n > 0) return n;
     }
-    return native.ringWait(this.i32.buffer as ArrayBuffer, this.byteOffset, false, 0, opts.timeoutMs ?? 100);
+    return native.ringWait(this.i32, this.byteOffset, false, 0, opts.timeoutMs ?? 100);
   }
 
   /** Producer back-pressure path: as waitReadable, for free slots. */
@@ -348,13 +348,13 @@ export class Ring {
       const n = (this.capacity + Atomics.load(i32, h + CONS_TAIL) - i32[h + PROD_HEAD]!) | 0;
       if (n > 0) return n;
     }
-    return native.ringWait(this.i32.buffer as ArrayBuffer, this.byteOffset, true, 0, opts.timeoutMs ?? 100);
+    return native.ringWait(this.i32, this.byteOffset, true, 0, opts.timeoutMs ?? 100);
   }
 }
 
 /** A ring in its own shared region; create in one thread, `attach` by id in others. */
 export class RingRegion {
-  private constructor(readonly id: number, readonly view: ArrayBuffer, readonly ring: Ring, private owner: boolean) {}
+  private constructor(readonly id: number, readonly view: MemoryView, readonly ring: Ring, private owner: boolean) {}
 
   static create(capacity: number, name = 'ring'): RingRegion {
     const id = native.ringCreate(capacity, name);

@@ -100,7 +100,7 @@ test('a double free is reported, never an endless flush (8192 buffers, ring of 8
   assert.ok(out.stats['doubleFrees']! >= 1, JSON.stringify(out.stats));
 });
 
-test('a Rust panic behind a native call is a RingwayError naming the call, not an abort', () => {
+test('a Rust panic behind a native call is an error with code ERR_RINGWAY_INTERNAL naming the call, not an abort', () => {
   const r = child(`
     const { native } = await import(SRC + 'native.js');
     for (const f of [() => native.debugPanic('boundary test'), () => native.poolReleaseUser(native.poolCreate({ buffers: 8, hugepages: 'never' }).id, 100000)]) {

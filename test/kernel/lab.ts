@@ -100,7 +100,8 @@ export class Agent {
   }
 
   /** The next JSON line (rejects on exit or after timeoutMs). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the agent's replies are free-form JSON the tests read field by field
+  // the agent's replies differ per command; tests read the fields they asked for
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async next(timeoutMs = 20000): Promise<any> {
     const t0 = Date.now();
     while (this.lines.length === 0) {
@@ -116,7 +117,7 @@ export class Agent {
     return o;
   }
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as next()
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async cmd(c: object, timeoutMs?: number): Promise<any> {
     this.proc.stdin.write(JSON.stringify(c) + '\n');
     return this.next(timeoutMs);

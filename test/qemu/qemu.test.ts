@@ -47,7 +47,8 @@ test('virtio-net in QEMU guests, driven from Node', { timeout: 20 * 60_000 }, as
   if (!isRoot()) return void t.skip('skipped: needs root (guest kernel download with apt-get, 9p export of /)');
   const t0 = Date.now();
   const { code, out } = await new Promise<{ code: number | null; out: string }>((res, rej) => {
-    const p = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // the guest runs this very Node (its node-under-test case checks the version)
+    const p = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, RINGWAY_NODE: process.execPath } });
     let out = '';
     p.stdout.on('data', (d: Buffer) => (out += d));
     p.stderr.on('data', (d: Buffer) => (out += d));

@@ -15,7 +15,7 @@
 # the TS API from this tree's dist/ (built here with `npm run build` if missing). SUITE=rust runs
 # the older Rust-binary suite instead (guest/rust-cases.sh, crates/core/examples/virtio_smoke.rs).
 # Exit status: non-zero when any case fails or a guest does not finish.
-# Env: RINGWAY_QEMU_LAB (lab dir, default test/qemu/lab), CARGO_TARGET_DIR, COUNT (frames per
+# Env: RINGWAY_NODE (the node the guest runs, default PATH's), RINGWAY_QEMU_LAB (lab dir, default test/qemu/lab), CARGO_TARGET_DIR, COUNT (frames per
 # direction, 1000), TIMEOUT (s per boot, 300), SUITE (node | rust).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -44,7 +44,11 @@ else
   if [ ! -f "$ROOT/dist/src/cli/ringway.js" ] || ! ls "$ROOT"/native/*.node > /dev/null 2>&1; then
     (cd "$ROOT" && npm run build > /dev/null) || exit 1
   fi
-  BIN=$(command -v node) || { echo "FAIL: node not on PATH"; exit 1; }
+  # the Node under test: RINGWAY_NODE (qemu.test.ts passes its own process.execPath), else PATH's.
+  # The guest sees the host root read-only but its own /tmp, /run and /var/tmp (boot.sh's init).
+  BIN=${RINGWAY_NODE:-$(command -v node)} || { echo "FAIL: node not on PATH"; exit 1; }
+  case $BIN in /tmp/*|/run/*|/var/tmp/*) echo "FAIL: node at $BIN is hidden from the guest (install it elsewhere, e.g. .ci/node/)"; exit 1 ;; esac
+  NODEVER=$("$BIN" --version)
   SCRIPT=$HERE/guest/cases.sh
 fi
 fail=0
@@ -60,7 +64,7 @@ for r in "${ROUTES[@]}"; do
     *) echo "unknown route $r"; exit 2 ;;
   esac
   NICS=$nics TOPO=cross QUEUES=$q TIMEOUT=${TIMEOUT:-300} NAME=tests-$r \
-    APPEND="ringway.bin=$BIN ringway.node=$BIN ringway.route=$r ringway.count=${COUNT:-1000} $extra" \
+    APPEND="ringway.bin=$BIN ringway.node=$BIN ringway.nodever=${NODEVER:-} ringway.route=$r ringway.count=${COUNT:-1000} $extra" \
     "$HERE/boot.sh" "$SCRIPT" > /dev/null
   rc=$?
   log=$LAB/out/tests-$r.log

@@ -12,3 +12,5 @@ pub mod virtio;
 
 #[cfg(test)]
 mod fuzz;
+#[cfg(test)]
+mod uapi_check;

@@ -29,7 +29,7 @@ pub fn catch<T>(name: &str, f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// Runs an entry point's body; a panic becomes ERR_RINGWAY_INTERNAL naming `name`.
-pub fn call<T>(name: &str, f: impl FnOnce() -> napi::Result<T>) -> napi::Result<T> {
+pub fn call<T>(name: &str, f: impl FnOnce() -> crate::errors::Result<T>) -> crate::errors::Result<T> {
     catch(name, f).unwrap_or_else(|m| Err(crate::errors::to_js(CoreError::Internal(m))))
 }
 

@@ -11,18 +11,19 @@ mod pci;
 mod ports;
 mod registry;
 mod rings;
+mod shared_views;
 
 use napi_derive::napi;
 
 #[napi]
-pub fn version() -> napi::Result<String> {
+pub fn version() -> crate::errors::Result<String> {
     crate::guard::call("version", move || Ok(env!("CARGO_PKG_VERSION").to_string()))
 }
 
 /// Every shared-layout constant, defined once in ringway-core; TypeScript's copies are checked
 /// against this by test/layout.test.ts.
 #[napi]
-pub fn layout() -> napi::Result<std::collections::HashMap<String, u32>> {
+pub fn layout() -> crate::errors::Result<std::collections::HashMap<String, u32>> {
     crate::guard::call("layout", move || {
         Ok({
             ringway_core::ring::layout::exported()

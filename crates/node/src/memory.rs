@@ -1,6 +1,7 @@
 //! Pools and regions: creation, per-worker views, statistics.
 use crate::errors::{closed, invalid, IntoJs};
 use crate::registry::{self, Obj};
+use crate::shared_views;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use ringway_core::mem::region::{HugePolicy, LockPolicy};
@@ -31,7 +32,7 @@ pub struct PoolCreated {
 }
 
 #[napi]
-pub fn pool_create(opts: PoolOptions) -> napi::Result<PoolCreated> {
+pub fn pool_create(opts: PoolOptions) -> crate::errors::Result<PoolCreated> {
     crate::guard::call("poolCreate", move || {
         let huge = match opts.hugepages.as_deref().unwrap_or("auto") {
             "auto" => HugePolicy::Auto,
@@ -69,14 +70,22 @@ pub fn pool_create(opts: PoolOptions) -> napi::Result<PoolCreated> {
 }
 
 /// Maps the object's region again, at a new address, for the calling thread. Each call is its own
-/// mapping (never one pointer behind two ArrayBuffers); it is unmapped when the ArrayBuffer is
-/// collected or when `unmapView` detaches it.
-#[napi]
-pub fn map_view(env: &Env, id: u32) -> napi::Result<ArrayBuffer<'_>> {
+/// mapping (never one pointer behind two buffers); it is unmapped when the buffer is collected
+/// (every thread's reference to it, if it was posted on) or, for an ArrayBuffer, when `unmapView`
+/// detaches it. A SharedArrayBuffer where this Node has the call (shared_views.rs), else an
+/// external ArrayBuffer.
+#[napi(ts_return_type = "ArrayBuffer | SharedArrayBuffer")]
+pub fn map_view(env: &Env, id: u32) -> crate::errors::Result<Unknown<'_>> {
     crate::guard::call("mapView", move || {
         let obj = registry::get(id).ok_or_else(|| closed(&format!("object {id}")))?;
         let m = obj.region().map_view().js()?;
         let (ptr, len) = (m.as_ptr(), m.len());
+        if shared_views::mode() == "shared" {
+            let v = shared_views::create(env.raw(), m)
+                .map_err(|st| invalid(format!("cannot wrap shared memory in a SharedArrayBuffer (napi status {st})")))?;
+            // SAFETY: v is a live value of this env's current scope.
+            return Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), v) });
+        }
         // SAFETY: ptr..ptr+len is the mapping owned by `m`, which moves into the finalizer and is
         // unmapped only when V8 collects (or we detach) this ArrayBuffer. The pointer is unique to
         // this ArrayBuffer.
@@ -85,17 +94,38 @@ pub fn map_view(env: &Env, id: u32) -> napi::Result<ArrayBuffer<'_>> {
         if !std::ptr::eq(ab.as_ptr(), ptr) {
             return Err(invalid("this Node.js build does not allow external ArrayBuffers (it copied the memory); ringway needs a Node.js without the V8 sandbox".to_string()));
         }
-        Ok(ab)
+        Ok(ab.to_unknown())
     })
 }
 
-/// Detaches a view (its memory becomes inaccessible to JS) so the mapping is released promptly.
+/// Releases a view's memory promptly. An ArrayBuffer is detached (its memory becomes
+/// inaccessible to JS) and unmapped. A SharedArrayBuffer cannot be detached (other threads may
+/// hold it): its range is retired (shared_views::retire: the memfd's pages are let go now, the
+/// buffer reads zeros from then on) and unmapped when the last reference is collected.
 #[napi]
-pub fn unmap_view(ab: ArrayBuffer) -> napi::Result<()> {
-    crate::guard::call("unmapView", move || ab.detach().map_err(|e| invalid(format!("detach failed: {e}"))))
+pub fn unmap_view(env: &Env, #[napi(ts_arg_type = "ArrayBuffer | SharedArrayBuffer")] view: Unknown) -> crate::errors::Result<()> {
+    crate::guard::call("unmapView", move || {
+        let not_a_view = |e: String| invalid(format!("unmapView takes a view from mapView: {e}"));
+        if !view.is_arraybuffer().map_err(|e| not_a_view(e.to_string()))? {
+            return match shared_views::retire(env.raw(), view.raw()).map_err(not_a_view)? {
+                true => Ok(()),
+                false => Err(invalid("unmapView: this SharedArrayBuffer is not a view made by mapView".to_string())),
+            };
+        }
+        // SAFETY: checked above that the value is an ArrayBuffer.
+        let ab = unsafe { view.cast::<ArrayBuffer>() }.map_err(|e| not_a_view(e.to_string()))?;
+        ab.detach().map_err(|e| invalid(format!("detach failed: {e}")))
+    })
 }
 
-fn pool(id: u32) -> napi::Result<std::sync::Arc<Pool>> {
+/// How this process's views are made: "shared" (SharedArrayBuffers) or "external" (external
+/// ArrayBuffers); see shared_views.rs and docs/memory-model.md.
+#[napi]
+pub fn memory_mode() -> &'static str {
+    shared_views::mode()
+}
+
+fn pool(id: u32) -> crate::errors::Result<std::sync::Arc<Pool>> {
     registry::pool(id, "")
 }
 
@@ -114,7 +144,7 @@ pub struct PoolStatsJs {
 }
 
 #[napi]
-pub fn pool_stats(id: u32) -> napi::Result<PoolStatsJs> {
+pub fn pool_stats(id: u32) -> crate::errors::Result<PoolStatsJs> {
     crate::guard::call("poolStats", move || {
         let s = pool(id)?.stats();
         Ok(PoolStatsJs {
@@ -139,7 +169,7 @@ pub struct AuditJs {
 }
 
 #[napi]
-pub fn pool_audit(id: u32) -> napi::Result<AuditJs> {
+pub fn pool_audit(id: u32) -> crate::errors::Result<AuditJs> {
     crate::guard::call("poolAudit", move || {
         let (missing, duplicates) = pool(id)?.audit();
         Ok(AuditJs { missing, duplicates })
@@ -147,21 +177,21 @@ pub fn pool_audit(id: u32) -> napi::Result<AuditJs> {
 }
 
 #[napi]
-pub fn pool_claim_user(id: u32) -> napi::Result<u32> {
+pub fn pool_claim_user(id: u32) -> crate::errors::Result<u32> {
     crate::guard::call("poolClaimUser", move || Ok(pool(id)?.claim_user().js()? as u32))
 }
 
 /// Returns a user's cached buffers to the shared ring and frees its slot (also used to reclaim
 /// the cache of a worker that crashed).
 #[napi]
-pub fn pool_release_user(id: u32, slot: u32) -> napi::Result<()> {
+pub fn pool_release_user(id: u32, slot: u32) -> crate::errors::Result<()> {
     crate::guard::call("poolReleaseUser", move || pool(id)?.release_user(slot as usize).js())
 }
 
 /// Reads a byte of a pool buffer through the core's own (primary) mapping: lets tests prove
 /// that Rust sees what a worker wrote in place.
 #[napi]
-pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> napi::Result<Buffer> {
+pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> crate::errors::Result<Buffer> {
     crate::guard::call("poolReadBytes", move || {
         let p = pool(id)?;
         let base = p.buf_ptr(handle).ok_or_else(|| invalid(format!("handle {handle} is not a buffer of pool {id}")))?;
@@ -176,7 +206,7 @@ pub fn pool_read_bytes(id: u32, handle: u32, offset: u32, len: u32) -> napi::Res
 
 /// Physical address of a pool buffer via pagemap (root only) — what a uio NIC would be given.
 #[napi]
-pub fn pool_phys_addr(id: u32, handle: u32) -> napi::Result<f64> {
+pub fn pool_phys_addr(id: u32, handle: u32) -> crate::errors::Result<f64> {
     crate::guard::call("poolPhysAddr", move || {
         let p = pool(id)?;
         let base = p.buf_ptr(handle).ok_or_else(|| invalid(format!("handle {handle} is not a buffer of pool {id}")))?;
@@ -186,7 +216,7 @@ pub fn pool_phys_addr(id: u32, handle: u32) -> napi::Result<f64> {
 
 /// Drops the registry's reference; live views keep their mappings until released.
 #[napi]
-pub fn object_close(id: u32) -> napi::Result<bool> {
+pub fn object_close(id: u32) -> crate::errors::Result<bool> {
     crate::guard::call("objectClose", move || Ok(registry::remove(id).is_some()))
 }
 
@@ -201,7 +231,7 @@ pub struct DebugOwnerJs {
 /// Debug-mode pools: every buffer handed out and not returned, with the slot and thread that
 /// took it. ERR_RINGWAY_INVALID_ARGUMENT for a pool made without debug mode.
 #[napi]
-pub fn pool_debug_in_use(id: u32) -> napi::Result<Vec<DebugOwnerJs>> {
+pub fn pool_debug_in_use(id: u32) -> crate::errors::Result<Vec<DebugOwnerJs>> {
     crate::guard::call("poolDebugInUse", move || {
         let p = pool(id)?;
         if !p.debug() {
@@ -222,6 +252,6 @@ pub fn thread_id() -> u32 {
 /// Test hook: panics inside a native call, so tests can show that a panic becomes
 /// ERR_RINGWAY_INTERNAL (crates/node/src/guard.rs) instead of aborting the process.
 #[napi]
-pub fn debug_panic(what: String) -> napi::Result<()> {
+pub fn debug_panic(what: String) -> crate::errors::Result<()> {
     crate::guard::call("debugPanic", move || panic!("debugPanic: {what}"))
 }

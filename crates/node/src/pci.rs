@@ -33,19 +33,19 @@ fn conv(d: NetDevice) -> PciNetDevice {
 }
 
 #[napi]
-pub fn pci_devices() -> napi::Result<Vec<PciNetDevice>> {
+pub fn pci_devices() -> crate::errors::Result<Vec<PciNetDevice>> {
     crate::guard::call("pciDevices", move || Ok(devbind::list().js()?.into_iter().map(conv).collect()))
 }
 
 /// Binds to vfio-pci or uio_pci_generic (loading the module when needed). Root only.
 #[napi]
-pub fn pci_bind(bdf: String, driver: String) -> napi::Result<PciNetDevice> {
+pub fn pci_bind(bdf: String, driver: String) -> crate::errors::Result<PciNetDevice> {
     crate::guard::call("pciBind", move || Ok(conv(devbind::bind(&bdf, &driver).js()?)))
 }
 
 /// Back to the kernel's own driver (driver_override cleared, reprobed). Root only.
 #[napi]
-pub fn pci_unbind(bdf: String) -> napi::Result<PciNetDevice> {
+pub fn pci_unbind(bdf: String) -> crate::errors::Result<PciNetDevice> {
     crate::guard::call("pciUnbind", move || Ok(conv(devbind::unbind(&bdf).js()?)))
 }
 
@@ -61,11 +61,11 @@ fn hp(h: hugepages::Hugepages) -> HugepageInfo {
 }
 
 #[napi]
-pub fn hugepages_show() -> napi::Result<HugepageInfo> {
+pub fn hugepages_show() -> crate::errors::Result<HugepageInfo> {
     crate::guard::call("hugepagesShow", move || Ok(hp(hugepages::show().js()?)))
 }
 
 #[napi]
-pub fn hugepages_reserve(n: u32) -> napi::Result<HugepageInfo> {
+pub fn hugepages_reserve(n: u32) -> crate::errors::Result<HugepageInfo> {
     crate::guard::call("hugepagesReserve", move || Ok(hp(hugepages::reserve(n as u64).js()?)))
 }

@@ -24,7 +24,7 @@ pub struct PortOpened {
 
 /// Opens a port from its spec string (parsed in the core: port/spec.rs).
 #[napi]
-pub fn port_open(spec: String, pool_id: u32, queues: u32) -> napi::Result<PortOpened> {
+pub fn port_open(spec: String, pool_id: u32, queues: u32) -> crate::errors::Result<PortOpened> {
     crate::guard::call("portOpen", move || {
         let parsed = port::parse(&spec).js()?;
         let pool = registry::pool(pool_id, &format!(" (given to port '{spec}')"))?;
@@ -114,7 +114,7 @@ pub struct PortClosed {
 /// Closes a port: native backends release their resources (files flushed, buffers returned);
 /// a ring end leaves its pair. Later calls with this id fail with ERR_RINGWAY_CLOSED.
 #[napi]
-pub fn port_close(id: u32) -> napi::Result<PortClosed> {
+pub fn port_close(id: u32) -> crate::errors::Result<PortClosed> {
     crate::guard::call("portClose", move || {
         let e = match registry::remove(id) {
             Some(Obj::Port(p)) => p,
@@ -136,7 +136,7 @@ pub fn port_close(id: u32) -> napi::Result<PortClosed> {
 /// main thread's 'exit', or a fatal signal nobody else handles: src/port/port.ts); JS handles of
 /// these ports then see ERR_RINGWAY_CLOSED, and bursts on them move nothing. Returns how many.
 #[napi]
-pub fn ports_close_all() -> napi::Result<u32> {
+pub fn ports_close_all() -> crate::errors::Result<u32> {
     crate::guard::call("portsCloseAll", move || {
         Ok({
             let ports = registry::remove_native_ports();
@@ -173,7 +173,7 @@ pub fn tid() -> u32 {
 /// Claims queue q of port `id` for the calling thread (the one-thread-per-queue rule). JS calls
 /// it once per queue per port handle, before the first burst.
 #[napi]
-pub fn port_claim_queue(id: u32, q: u32) -> napi::Result<()> {
+pub fn port_claim_queue(id: u32, q: u32) -> crate::errors::Result<()> {
     crate::guard::call("portClaimQueue", move || {
         let e = registry::port(id)?;
         if q as usize >= e.block.n_queues() {
@@ -183,7 +183,7 @@ pub fn port_claim_queue(id: u32, q: u32) -> napi::Result<()> {
     })
 }
 
-fn busy(id: u32, q: u32, owner: u32) -> napi::Error {
+fn busy(id: u32, q: u32, owner: u32) -> napi::Error<crate::errors::Code> {
     crate::errors::to_js(ringway_core::error::Error::DeviceBusy(format!(
         "port {id} queue {q} is driven by thread {owner}; one thread per queue: give each worker its own queue (open the port with more queues) or close the other thread's handle first (this thread is {})",
         tid()
@@ -192,7 +192,7 @@ fn busy(id: u32, q: u32, owner: u32) -> napi::Error {
 
 /// Gives queue q of port `id` up if the calling thread holds it (port close).
 #[napi]
-pub fn port_release_queue(id: u32, q: u32) -> napi::Result<()> {
+pub fn port_release_queue(id: u32, q: u32) -> crate::errors::Result<()> {
     crate::guard::call("portReleaseQueue", move || {
         if let Ok(e) = registry::port(id) {
             if (q as usize) < e.block.n_queues() {
@@ -205,7 +205,7 @@ pub fn port_release_queue(id: u32, q: u32) -> napi::Result<()> {
 
 /// Why RX on queue q of port `id` stopped, when an error stopped it (a corrupt capture file).
 #[napi]
-pub fn port_rx_error(id: u32, q: u32) -> napi::Result<Option<String>> {
+pub fn port_rx_error(id: u32, q: u32) -> crate::errors::Result<Option<String>> {
     crate::guard::call("portRxError", move || Ok(registry::port(id)?.native.as_ref().and_then(|n| n.rx_error(q as u16))))
 }
 
@@ -224,7 +224,7 @@ thread_local! {
 /// host, against ~115 ns for these as napi-rs functions and ~40 ns as the raw callbacks below
 /// (and far more under QEMU TCG, where the virtio forwarder polls).
 #[napi]
-pub fn native_attach(id: u32) -> napi::Result<u32> {
+pub fn native_attach(id: u32) -> crate::errors::Result<u32> {
     crate::guard::call("nativeAttach", move || {
         let entry = registry::port(id)?;
         let native = entry.native.clone().ok_or_else(|| invalid(format!("port {id} is not natively driven")))?;
@@ -252,7 +252,7 @@ pub fn native_attach(id: u32) -> napi::Result<u32> {
 
 /// Releases this thread's attachment `slot` (unknown slots are ignored).
 #[napi]
-pub fn native_detach(slot: u32) -> napi::Result<()> {
+pub fn native_detach(slot: u32) -> crate::errors::Result<()> {
     crate::guard::call("nativeDetach", move || {
         ATTACHED.with(|t| {
             if let Some(a) = t.borrow_mut().get_mut(slot as usize) {
@@ -401,7 +401,7 @@ pub struct VirtioPortInfo {
 /// virtio ports: driver-level facts (route, transport, features, bad_used) the shared block has no
 /// field for. Not for the hot path (takes the port's lock; re-reads the link state).
 #[napi]
-pub fn port_virtio_info(id: u32) -> napi::Result<VirtioPortInfo> {
+pub fn port_virtio_info(id: u32) -> crate::errors::Result<VirtioPortInfo> {
     crate::guard::call("portVirtioInfo", move || {
         let e = registry::port(id)?;
         let v = e.virtio.as_ref().ok_or_else(|| invalid(format!("port {id} is not a virtio port")))?;
@@ -448,7 +448,7 @@ pub struct KernelPortInfo {
 /// Kernel-interface ports (af_packet, tap, af_xdp): the interface and the mode in use; re-reads
 /// the link state and MTU into the shared block. Not for the hot path.
 #[napi]
-pub fn port_kernel_info(id: u32) -> napi::Result<KernelPortInfo> {
+pub fn port_kernel_info(id: u32) -> crate::errors::Result<KernelPortInfo> {
     crate::guard::call("portKernelInfo", move || {
         let e = registry::port(id)?;
         let i = e

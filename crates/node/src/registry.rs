@@ -1,5 +1,6 @@
 //! Native objects handed to JS as small integer ids. Ids (not pointers or External objects) because
 //! workers must name the same object from other threads: an id travels in workerData.
+use crate::errors::Result;
 use ringway_core::mem::Region;
 use ringway_core::mempool::Pool;
 use std::collections::HashMap;
@@ -84,7 +85,7 @@ pub fn remove_native_ports() -> Vec<Arc<PortEntry>> {
 }
 
 /// The pool with this id, or ERR_RINGWAY_CLOSED naming it (`what` says who asked).
-pub fn pool(id: u32, what: &str) -> napi::Result<Arc<Pool>> {
+pub fn pool(id: u32, what: &str) -> Result<Arc<Pool>> {
     match get(id) {
         Some(Obj::Pool(p)) => Ok(p),
         _ => Err(crate::errors::closed(&format!("pool {id}{what}"))),
@@ -92,7 +93,7 @@ pub fn pool(id: u32, what: &str) -> napi::Result<Arc<Pool>> {
 }
 
 /// The port with this id, or ERR_RINGWAY_CLOSED.
-pub fn port(id: u32) -> napi::Result<Arc<PortEntry>> {
+pub fn port(id: u32) -> Result<Arc<PortEntry>> {
     match get(id) {
         Some(Obj::Port(p)) => Ok(p),
         _ => Err(crate::errors::closed(&format!("port {id}"))),

@@ -2,7 +2,7 @@
 //! thread (the native participant in ring exchanges).
 use crate::errors::{closed, invalid, IntoJs};
 use crate::registry::{self, Obj};
-use napi::bindgen_prelude::ArrayBuffer;
+use napi::JsValue;
 use napi_derive::napi;
 use ringway_core::mem::region::{HugePolicy, LockPolicy, Region};
 use ringway_core::ring::{layout::ring_bytes, Ring};
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 /// Creates a region holding one ring (at offset 0) of `capacity` slots; returns its id.
 #[napi]
-pub fn ring_create(capacity: u32, name: Option<String>) -> napi::Result<u32> {
+pub fn ring_create(capacity: u32, name: Option<String>) -> crate::errors::Result<u32> {
     crate::guard::call("ringCreate", move || {
         if !capacity.is_power_of_two() {
             return Err(invalid(format!("ring capacity {capacity} must be a power of two (e.g. 1024)")));
@@ -28,7 +28,7 @@ pub fn ring_create(capacity: u32, name: Option<String>) -> napi::Result<u32> {
 
 /// The ring at `offset` in object `id`, through the core's primary mapping; the Arc keeps the
 /// memory alive while the ring is used.
-fn ring_at(id: u32, offset: u32) -> napi::Result<(Obj, Ring)> {
+fn ring_at(id: u32, offset: u32) -> crate::errors::Result<(Obj, Ring)> {
     let obj = registry::get(id).ok_or_else(|| closed(&format!("ring object {id}")))?;
     let r = obj.region();
     if offset as usize >= r.len() || !offset.is_multiple_of(128) {
@@ -52,18 +52,55 @@ fn ring_in_view(data: *mut u8, len: usize, offset: u32) -> Option<Ring> {
     unsafe { Ring::attach(data.add(offset as usize), len - offset as usize) }.ok()
 }
 
+/// The bytes under a typed array over a view (`Ring.i32`, over the whole view from offset 0):
+/// (start of its buffer, bytes from there to the array's end). A typed array rather than the view
+/// itself because napi_get_arraybuffer_info refuses SharedArrayBuffers (the "shared" memory mode,
+/// shared_views.rs) while napi_get_typedarray_info reads either kind without allocating. A
+/// detached ArrayBuffer gives a zero-length array (refused by ring_in_view); a non-typed-array None.
+///
+/// # Safety
+/// env and value come from the running N-API call.
+unsafe fn typed_array_bytes(env: napi::sys::napi_env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
+    use napi::sys::TypedarrayType as T;
+    let (mut ty, mut n, mut data, mut off) = (0, 0usize, std::ptr::null_mut::<std::ffi::c_void>(), 0usize);
+    // SAFETY: env/value of the running call (caller's contract); the out pointers are valid;
+    // the arraybuffer out pointer may be null (js_native_api.h).
+    let st = unsafe { napi::sys::napi_get_typedarray_info(env, value, &mut ty, &mut n, &mut data, std::ptr::null_mut(), &mut off) };
+    if st != napi::sys::Status::napi_ok || data.is_null() {
+        return None;
+    }
+    let elem = match ty {
+        T::int8_array | T::uint8_array | T::uint8_clamped_array => 1,
+        T::int16_array | T::uint16_array => 2,
+        T::int32_array | T::uint32_array | T::float32_array => 4,
+        _ => 8,
+    };
+    // data is the array's first element, `off` bytes into its buffer.
+    Some(((data as *mut u8).wrapping_sub(off), off + n * elem))
+}
+
 /// Slow path of a JS consumer (writable=false) or producer (writable=true): spins, then sleeps on
 /// the ring's futex until the other side moves or `timeout_ms` passes. Returns entries (or free
 /// slots) available. Blocks the calling thread: call it from workers, not the main thread.
 #[napi]
-pub fn ring_wait(view: ArrayBuffer, offset: u32, writable: bool, spin: u32, timeout_ms: u32) -> napi::Result<u32> {
+pub fn ring_wait(
+    env: &napi::Env,
+    #[napi(ts_arg_type = "Int32Array")] view: napi::bindgen_prelude::Unknown,
+    offset: u32,
+    writable: bool,
+    spin: u32,
+    timeout_ms: u32,
+) -> crate::errors::Result<u32> {
     crate::guard::call("ringWait", move || {
-        let len = view.len();
-        // The ArrayBuffer is alive for this call (it is an argument) and JS cannot run on this
-        // thread while we block, so it cannot be detached meanwhile.
-        let data = view.as_ptr() as *mut u8;
-        let ring = ring_in_view(data, len, offset)
-            .ok_or_else(|| invalid(format!("no ring at offset {offset} of this view ({len} bytes; detached or not 128-aligned)")))?;
+        // The view is alive for this call (an argument) and JS cannot run on this thread while we
+        // block, so an ArrayBuffer cannot be detached meanwhile (a SharedArrayBuffer never is).
+        // SAFETY: env and view of this call.
+        let (data, len) = unsafe { typed_array_bytes(env.raw(), view.raw()) }.unwrap_or((std::ptr::null_mut(), 0));
+        let ring = ring_in_view(data, len, offset).ok_or_else(|| {
+            invalid(format!(
+                "no ring at offset {offset} of this view ({len} bytes; detached, not a typed array over a view, or not 128-aligned)"
+            ))
+        })?;
         let t = Duration::from_millis(timeout_ms as u64);
         Ok(if writable { ring.wait_writable(spin, t) } else { ring.wait_readable(spin, t) })
     })
@@ -72,11 +109,12 @@ pub fn ring_wait(view: ArrayBuffer, offset: u32, writable: bool, spin: u32, time
 /// Wakes whoever sleeps on the ring (called by JS after it saw a non-zero waiters word). Typed
 /// here for binding.d.ts; the export is replaced by raw_ring_wake (ports.rs install_raw_bursts).
 #[napi]
-pub fn ring_wake(view: ArrayBuffer, offset: u32) -> u32 {
-    let len = view.len();
-    let data = view.as_ptr() as *mut u8; // alive for the call, as in ring_wait
-
-    wake_in_view(data, len, offset)
+pub fn ring_wake(env: &napi::Env, #[napi(ts_arg_type = "Int32Array")] view: napi::bindgen_prelude::Unknown, offset: u32) -> u32 {
+    // SAFETY: env and view of this call; the view is alive for the call, as in ring_wait.
+    match unsafe { typed_array_bytes(env.raw(), view.raw()) } {
+        Some((data, len)) => wake_in_view(data, len, offset),
+        None => 0,
+    }
 }
 
 fn wake_in_view(data: *mut u8, len: usize, offset: u32) -> u32 {
@@ -89,9 +127,9 @@ fn wake_in_view(data: *mut u8, len: usize, offset: u32) -> u32 {
     })
 }
 
-/// ringWake as a raw N-API callback (view, offset) -> 0/1: on the ring hot path (a publish that
-/// found a sleeper), so it never throws, takes no lock and allocates nothing; a detached view or
-/// a bad offset wakes nobody and returns 0.
+/// ringWake as a raw N-API callback (typed array over a view, offset) -> 0/1: on the ring hot
+/// path (a publish that found a sleeper), so it never throws, takes no lock and allocates nothing;
+/// a detached view, a non-typed-array or a bad offset wakes nobody and returns 0.
 ///
 /// # Safety
 /// Called by N-API only, with this callback's env and info.
@@ -100,13 +138,14 @@ pub unsafe extern "C" fn raw_ring_wake(env: napi::sys::napi_env, info: napi::sys
     let mut argv: [napi::sys::napi_value; 2] = [std::ptr::null_mut(); 2];
     // SAFETY: env/info of this callback; argv has room for argc values.
     unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut()) };
-    let (mut data, mut len, mut off) = (std::ptr::null_mut::<std::ffi::c_void>(), 0usize, u32::MAX);
-    // SAFETY: env and argv[0] of this callback; a non-ArrayBuffer makes the call fail and leaves
-    // data null. data/len are valid out pointers.
-    let ok = unsafe { napi::sys::napi_get_arraybuffer_info(env, argv[0], &mut data, &mut len) } == napi::sys::Status::napi_ok;
-    // SAFETY: as above, for argv[1].
+    let mut off = u32::MAX;
+    // SAFETY: env and argv[1] of this callback; a non-number leaves off at u32::MAX (refused).
     unsafe { napi::sys::napi_get_value_uint32(env, argv[1], &mut off) };
-    let woke = if ok { wake_in_view(data as *mut u8, len, off) } else { 0 };
+    // SAFETY: env and argv[0] of this callback (a missing argument is undefined: None).
+    let woke = match unsafe { typed_array_bytes(env, argv[0]) } {
+        Some((data, len)) => wake_in_view(data, len, off),
+        None => 0,
+    };
     let mut out = std::ptr::null_mut();
     // SAFETY: env of this callback; out is a valid out pointer.
     unsafe { napi::sys::napi_create_uint32(env, woke, &mut out) };
@@ -116,7 +155,7 @@ pub unsafe extern "C" fn raw_ring_wake(env: napi::sys::napi_env, info: napi::sys
 /// The doorbell barrier mode, fixed for the process on first use (core ring/barrier.rs):
 /// "asymmetric" (membarrier registered: publishers need only a compiler barrier) or "seqcst".
 #[napi]
-pub fn ring_barrier_mode() -> napi::Result<String> {
+pub fn ring_barrier_mode() -> crate::errors::Result<String> {
     crate::guard::call("ringBarrierMode", move || {
         Ok({
             if ringway_core::ring::barrier::init() {
@@ -141,7 +180,7 @@ fn relays() -> &'static Mutex<HashMap<u32, Relay>> {
 /// Starts a core thread that moves descriptors from one ring to another in bursts, sleeping on
 /// the futex when idle. With `check_seq` it counts descriptors that break the sequence 0,1,2,...
 #[napi]
-pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: u32, check_seq: bool) -> napi::Result<u32> {
+pub fn relay_start(src_id: u32, src_off: u32, dst_id: u32, dst_off: u32, burst: u32, check_seq: bool) -> crate::errors::Result<u32> {
     crate::guard::call("relayStart", move || {
         let (keep_s, src) = ring_at(src_id, src_off)?;
         let (keep_d, dst) = ring_at(dst_id, dst_off)?;
@@ -202,7 +241,7 @@ pub struct RelayResult {
 
 /// Stops a relay after it drained its source ring; returns what it moved.
 #[napi]
-pub fn relay_stop(id: u32) -> napi::Result<RelayResult> {
+pub fn relay_stop(id: u32) -> crate::errors::Result<RelayResult> {
     crate::guard::call("relayStop", move || {
         let r = relays().lock().unwrap().remove(&id).ok_or_else(|| closed(&format!("relay {id}")))?;
         // Release: pairs with the relay thread's Acquire load.

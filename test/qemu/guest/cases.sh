@@ -196,6 +196,14 @@ t_noiommu_nohuge() {
   expect $OUT/nohuge "ERR_RINGWAY_NO_HUGEPAGES" "vfio-pci in no-IOMMU mode" "ringway hugepages --reserve"
 }
 
+t_node() {
+  # the guest runs the Node under test (run-tests.sh passes its path and version), not /usr/bin/node
+  $RW --version > $OUT/version 2>&1 || { cat $OUT/version; return 1; }
+  echo "  $(cat $OUT/version)"
+  expect $OUT/version "node $(param ringway.nodever unknown)," "memory views: "
+}
+
+case_run $ROUTE/node-under-test t_node
 case_run $ROUTE/bad-bdf t_bad_bdf
 case_run $ROUTE/kernel-bound-error t_kernel_bound
 case_run $ROUTE/hugepages t_hugepages

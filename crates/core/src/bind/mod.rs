@@ -14,7 +14,7 @@
 pub mod dma;
 pub mod uio;
 pub mod vfio;
-mod vfio_uapi;
+pub(crate) mod vfio_uapi;
 pub mod watchdog;
 
 use crate::error::{Error, Result};

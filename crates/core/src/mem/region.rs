@@ -224,6 +224,31 @@ impl Mapping {
     }
 }
 
+impl Mapping {
+    /// Replaces the mapping's pages with private anonymous memory at the same addresses: the
+    /// memfd's pages (hugepages included) are let go now, while whatever still points into the
+    /// range (a SharedArrayBuffer view, which cannot be detached) reads zeros until it is dropped
+    /// and the range unmapped.
+    pub fn retire(&self) -> Result<()> {
+        // SAFETY: MAP_FIXED over exactly ptr..ptr+len, this mapping's own range (made by map_view
+        // and not unmapped before drop): no memory outside it is affected.
+        let p = unsafe {
+            libc::mmap(
+                self.ptr as *mut libc::c_void,
+                self.len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            return Err(Error::os(format!("mmap over a retired view of {} bytes", self.len)));
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Mapping {
     fn drop(&mut self) {
         // SAFETY: ptr/len is the mapping made in map_view(); the owner guarantees no live view.
@@ -234,6 +259,21 @@ impl Drop for Mapping {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_retired_view_lets_go_of_the_pages() {
+        let r = Region::create("t", 4096, HugePolicy::Never, LockPolicy::BestEffort).unwrap();
+        let v = r.map_view().unwrap();
+        // SAFETY: both map the same 4 KiB memfd; offset 9 is in range.
+        unsafe {
+            *r.as_ptr().add(9) = 0x5a;
+            assert_eq!(*v.as_ptr().add(9), 0x5a);
+            v.retire().unwrap();
+            assert_eq!(*v.as_ptr().add(9), 0, "the retired range is fresh anonymous memory");
+            *v.as_ptr().add(9) = 0x11; // still writable, and no longer shared
+            assert_eq!(*r.as_ptr().add(9), 0x5a);
+        }
+    }
 
     #[test]
     fn two_mappings_share_pages() {
