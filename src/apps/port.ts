@@ -68,6 +68,8 @@ export class PortOut extends App {
   readonly port: Port;
   private readonly q: number;
   private readonly wait: boolean;
+  /** full=wait gave up because the engine is stopping (see push). */
+  private gaveUp = false;
 
   constructor(ctx: AppContext, config: ConfigOf<typeof PortOut.schema>) {
     super(ctx, config);
@@ -77,6 +79,12 @@ export class PortOut extends App {
   }
 
   override push(_input: number, hs: Uint32Array, n: number): void {
+    if (this.gaveUp) {
+      // Stopping, and an earlier burst was already dropped: drop the rest too, so a receiver
+      // never sees later packets after a hole (the stream just ends).
+      this.drop(hs, n, 0, 0);
+      return;
+    }
     let sent = this.port.txBurst(this.q, hs, n);
     if (sent < n && this.wait) {
       // Back-pressure: move the rest to the front (no allocation) and retry until it goes.
@@ -89,7 +97,10 @@ export class PortOut extends App {
         left -= more;
       }
       sent = n - left;
-      if (left > 0) this.drop(hs, left, 0, 0);
+      if (left > 0) {
+        this.drop(hs, left, 0, 0);
+        this.gaveUp = true;
+      }
     } else if (sent < n) {
       this.drop(hs, n - sent, 0, sent);
     }
