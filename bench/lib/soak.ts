@@ -123,10 +123,10 @@ export interface SoakResult {
 }
 
 /**
- * Runs the traffic path while sampling the process RSS every second (workers are threads: one
- * process holds all of it). RSS is flat when the highest sample of the last third exceeds the
- * baseline (the highest sample of the warm-up: the first 10 s or third of the run, whichever is
- * shorter; JIT, thread stacks, pool pages touched) by at most `rssBoundMiB`.
+ * Runs the traffic path while sampling the process RSS four times a second (workers are threads:
+ * one process holds all of it). RSS is flat when the highest sample of the last third exceeds the
+ * baseline (the highest sample of the warm-up: a third of the run, at least 2 s and at most 10 s;
+ * JIT, thread stacks, pool pages touched) by at most `rssBoundMiB`.
  */
 export async function soak(o: SoakOptions & { rssBoundMiB?: number }): Promise<SoakResult> {
   const bound = o.rssBoundMiB ?? 64;
@@ -134,7 +134,7 @@ export async function soak(o: SoakOptions & { rssBoundMiB?: number }): Promise<S
   const t0 = performance.now();
   const sample = () => rss.push({ t: (performance.now() - t0) / 1000, mib: process.memoryUsage.rss() / 2 ** 20 });
   sample();
-  const timer = setInterval(sample, 1000);
+  const timer = setInterval(sample, 250);
   let traffic: TrafficResult;
   try {
     traffic = await soakTraffic(o);
@@ -146,11 +146,15 @@ export async function soak(o: SoakOptions & { rssBoundMiB?: number }): Promise<S
     Math.abs(traffic.expectedSeeded - traffic.seeded);
   const leaked = traffic.pool.missing + traffic.pool.duplicates;
   const mibs = rss.map((s) => s.mib);
-  const warm = Math.min(10, (rss[rss.length - 1]!.t) / 3);
+  // The warm-up lasts at least 2 s (a fast Node reaches its plateau of JIT code, thread stacks
+  // and touched pool pages after a second or two, whatever the packet count); a run too short to
+  // have a tail after it is a failure, not a pass.
+  const end = rss[rss.length - 1]!.t;
+  const warm = Math.min(10, Math.max(2, end / 3));
   const early = rss.filter((s) => s.t <= warm).map((s) => s.mib);
   const baseline = Math.max(...early);
-  const tail = mibs.slice(Math.floor((mibs.length * 2) / 3));
-  const growth = Math.max(...tail) - baseline;
+  const tail = rss.filter((s) => s.t >= Math.max(warm, (end * 2) / 3)).map((s) => s.mib);
+  const growth = tail.length ? Math.max(...tail) - baseline : 0;
   const why: string[] = [];
   if (traffic.forwarded < o.packets) why.push(`forwarded ${traffic.forwarded} < ${o.packets}`);
   if (lost) {
@@ -158,6 +162,7 @@ export async function soak(o: SoakOptions & { rssBoundMiB?: number }): Promise<S
       `dropped ${traffic.dropped}, in rings ${traffic.inRings}, unaccounted ${traffic.unaccounted})`);
   }
   if (leaked) why.push(`${traffic.pool.missing} buffer(s) missing, ${traffic.pool.duplicates} duplicated`);
+  if (tail.length === 0) why.push(`the run lasted ${end.toFixed(1)} s: too short to judge RSS after a ${warm} s warm-up (send more packets)`);
   if (growth > bound) why.push(`RSS grew ${growth.toFixed(1)} MiB over the warm-up baseline (bound ${bound} MiB)`);
   const r1 = (x: number) => Math.round(x * 10) / 10;
   return {
