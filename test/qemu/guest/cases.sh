@@ -72,7 +72,7 @@ t_mq() {
 # through), kernel traffic across it, then SIGTERM and the final stats.
 fwd_run() {
   local name=$1; shift
-  $RW fwd --a virtio:$R0$SPEC --b virtio:$R1$SPEC > $OUT/$name.fwd 2>&1 &
+  $RW fwd --no-control --a virtio:$R0$SPEC --b virtio:$R1$SPEC > $OUT/$name.fwd 2>&1 &
   local pid=$!
   for _ in $(seq 300); do grep -q 'forwarding: ready\|ringway: ' $OUT/$name.fwd && break; sleep 0.1; done
   python3 $HERE/traffic.py $KA $KB --count $N "$@" > $OUT/$name.traffic 2>&1
