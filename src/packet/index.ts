@@ -25,7 +25,9 @@
 //   ipv4 (options walk, decrementTtl, updateSrc/Dst), ipv6 (extension headers, options walk),
 //   icmp4, icmp6 (Neighbor Discovery messages and options), udp, tcp (options: MSS, WS, TS), vxlan.
 // - checksum (checksum.ts): rawSum/sum (fast ones'-complement sum), IPv4 header checksum,
-//   l4Checksum (UDP/TCP/ICMPv6 over IPv4 or IPv6 pseudo-headers), incremental16/32 (RFC 1624).
+//   l4Checksum (UDP/TCP/ICMPv6 over IPv4 or IPv6 pseudo-headers), incremental16/32 (RFC 1624);
+//   recomputeIpv4Checksums (checksum-fast.ts): both checksums of a plain IPv4 UDP/TCP frame in a
+//   pool buffer at fixed offsets, no parser (0 for any other frame: parse it instead).
 // - buffer (buffer.ts): prepend/adj/append/trim/move in the headroom and tailroom, copyInto and
 //   clone, and metadata: port, queue, hash, packetType (PType bits, constants.ts).
 // - build (build.ts): FrameSpec (plain data) -> bytes in a Uint8Array or a pool buffer, with
@@ -35,6 +37,7 @@ export { Frame, get8, get16, get32, get48, set8, set16, set32, set48, fits, copy
 export { Parsed, parse, parseBuffer, parseBytes, parseInner, EXT_DSTOPTS, EXT_FRAGMENT, EXT_HOPOPTS, EXT_ROUTING } from './parse.js';
 export * from './constants.js';
 export * as checksum from './checksum.js';
+export { recomputeIpv4Checksums } from './checksum-fast.js';
 export * as buffer from './buffer.js';
 export * as ether from './headers/ether.js';
 export * as vlan from './headers/vlan.js';
