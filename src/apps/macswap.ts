@@ -15,6 +15,9 @@ export class MacSwap extends App {
     // locals (an imported binding is re-checked on every use), Math.imul and |0 keep the offsets
     // int32 (no overflow checks), one typed array for metadata and data, and the rare unaligned
     // packet is left to a second pass, so the loop has no DataView call in it.
+    // Handles on a link are buffers (the engine's contract, docs/pipelines.md): apps inside a
+    // worker trust each other as DPDK's lcore code does; what leaves the worker is checked
+    // (txBurst and freeBurst refuse a handle that is no buffer, docs/reliability.md).
     for (let k = 0; k < n; k++) {
       const m = (base + Math.imul(hs[k]!, stride)) | 0;
       const o = (m + (u32[(m >> 2) + offW]! & 0xffff)) | 0;
