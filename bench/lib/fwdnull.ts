@@ -3,7 +3,7 @@
 // pages: testpmd --no-huge -m 1024, ours hugepages: 'never'), alternating in one run.
 import { Pool } from '../../src/memory/pool.js';
 import { runForwarder } from '../../src/fwd/forwarder.js';
-import { median, runBench, type BenchResult } from './harness.js';
+import { cpus, median, runBench, type BenchResult } from './harness.js';
 import { testpmd } from './testpmd.js';
 
 function env(name: string, dflt: number): number {
@@ -27,7 +27,7 @@ export async function fwdNullBench(name: string, mode: 'io' | 'macswap'): Promis
     // before any testpmd run, follow the same rule testpmd uses: hugepages if reserved)
     const pool = Pool.create({ name: 'bench-fwd', buffers: 8192, hugepages: memory === 'no-huge' ? 'never' : 'auto' });
     try {
-      const r = await runForwarder({ pool, mode, burst: 32, durationMs: (warm + secs) * 1000 + 500 });
+      const r = await runForwarder({ pool, mode, burst: 32, durationMs: (warm + secs) * 1000 + 500, ...cpus() });
       const steady = r.samples.slice(warm, warm + secs);
       const mpps = median(steady);
       console.log(`  ours ${mode}: ${mpps.toFixed(2)} Mpps (${pool.huge ? 'hugepages' : 'ordinary pages'}) per second: ${r.samples.map((x) => x.toFixed(1)).join(' ')}; pool ${r.pool.free}/${r.pool.total} back`);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { native } from '../../src/native.js';
 
 export interface BenchSpec {
   /** Benchmark name, = file name without extension (bench/NAME.ts). */
@@ -63,6 +64,30 @@ export function resolveReps(specReps?: number, env: string | undefined = process
     return n;
   }
   return specReps ?? 5;
+}
+
+/**
+ * The CPU our forwarding worker is pinned to: testpmd's forwarding lcore (it runs `-l 0,1`, so
+ * lcore 1 forwards on CPU 1), so that both sides run on the same CPU and neither is migrated.
+ * BENCH_CPU=N picks another CPU, BENCH_CPU=none leaves ours unpinned (the scheduler's choice).
+ * Where the process may not use that CPU, ours runs unpinned and the bench says so.
+ */
+export function forwardingCpus(): number[] | undefined {
+  const want = process.env['BENCH_CPU'] ?? '1';
+  if (want === 'none') return undefined;
+  const cpu = Number(want);
+  if (!Number.isInteger(cpu) || cpu < 0) throw new Error(`BENCH_CPU must be a CPU number or "none", got "${want}"`);
+  if (!native.threadCpus().includes(cpu)) {
+    console.log(`  (CPU ${cpu} is not available to this process: ours runs unpinned)`);
+    return undefined;
+  }
+  return [cpu];
+}
+
+/** forwardingCpus() as runForwarder / Supervisor options. */
+export function cpus(): { cpus?: number[] } {
+  const c = forwardingCpus();
+  return c ? { cpus: c } : {};
 }
 
 /** Rounded for printing: 3 decimals keeps sub-Mpps rates (e.g. 0.473) readable without fake precision. */

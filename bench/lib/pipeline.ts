@@ -3,10 +3,10 @@
 import { Pool } from '../../src/memory/pool.js';
 import { Supervisor } from '../../src/pipeline/supervisor.js';
 import type { ConfigJSON } from '../../src/pipeline/config.js';
-import { median } from './harness.js';
+import { cpus, median } from './harness.js';
 
 export async function pipelineMpps(json: ConfigJSON, app: string, o: { secs: number; warm: number; pool: Pool; label: string }): Promise<number> {
-  const sup = await Supervisor.start({ source: { json }, pool: o.pool });
+  const sup = await Supervisor.start({ source: { json }, pool: o.pool, ...cpus() });
   const samples: number[] = [];
   try {
     let last = sup.stats().apps[app]?.out ?? 0, lastT = performance.now();

@@ -1,4 +1,5 @@
 // `ringway fwd`: the forwarder with live per-queue throughput; Ctrl-C stops it cleanly.
+import { cpuList } from './run.js';
 import { parseArgs } from 'node:util';
 import { runForwarder } from '../fwd/forwarder.js';
 import { invalid } from '../errors.js';
@@ -12,6 +13,7 @@ export async function fwdCommand(argv: string[]): Promise<number> {
       a: { type: 'string', default: 'null:size=64' },
       b: { type: 'string', default: 'null:size=64' },
       queues: { type: 'string', default: '1' },
+      cpus: { type: 'string' },
       mode: { type: 'string', default: 'io' },
       burst: { type: 'string', default: '32' },
       duration: { type: 'string' },
@@ -51,6 +53,7 @@ export async function fwdCommand(argv: string[]): Promise<number> {
     a: values.a!,
     b: values.b!,
     queues: num('queues', values.queues)!,
+    ...(values.cpus !== undefined ? { cpus: cpuList(values.cpus) } : {}),
     mode: values.mode as FwdMode,
     burst: num('burst', values.burst)!,
     ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),

@@ -18,6 +18,7 @@ commands:
   fwd        forward between two ports (default: two null ports, no NIC, no root)
              --a SPEC --b SPEC --queues N --mode io|macswap --burst N --duration SECONDS
              --tx-first N (send N frames on each port first, like testpmd --tx-first)
+             --cpus LIST (pin worker q to the q-th CPU of LIST, e.g. 1 or 2,3 or 0-3; DPDK's -l)
              --metrics HOST:PORT (serve Prometheus /metrics; default off)
              --control NAME (control socket name; default ringway, or ringway-PID if taken) | --no-control
              port specs: null:size=64  ring:NAME  pcap:rx=in.pcap,tx=out.pcap,loop=1
@@ -25,7 +26,7 @@ commands:
                          af_packet:IFACE  tap:NAME  af_xdp:IFACE[,queue=N][,mode=auto|native|skb][,zerocopy=auto|on|off]
   run        ringway run FILE: a pipeline from a module (.js; .ts where Node strips types) whose
              default export builds a Config, or a JSON configuration {"apps":{...},"links":[...]}
-             --queues N (one worker per queue) --duration SECONDS --args JSON (to the builder)
+             --queues N (one worker per queue) --cpus LIST (pin them) --duration SECONDS --args JSON (to the builder)
              --dot | --mermaid (print the graph and exit)
              --metrics 127.0.0.1:9091 (Prometheus /metrics)  --control NAME (for ringway top)
   devices    PCI network devices (driver, IOMMU group, usable and how) and kernel interfaces

@@ -18,6 +18,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       queues: { type: 'string', default: '1' },
+      cpus: { type: 'string' },
       duration: { type: 'string' },
       buffers: { type: 'string' },
       export: { type: 'string' },
@@ -30,7 +31,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     strict: true,
   });
   const file = positionals[0];
-  if (!file || positionals.length > 1) throw invalid('usage: ringway run FILE [--queues N] [--duration S] [--args JSON] [--dot|--mermaid]');
+  if (!file || positionals.length > 1) throw invalid('usage: ringway run FILE [--queues N] [--cpus LIST] [--duration S] [--args JSON] [--dot|--mermaid]');
   const num = (name: string, v: string | undefined): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
@@ -63,6 +64,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     sup = await Supervisor.start({
       source, queues,
+      ...(values.cpus !== undefined ? { cpus: cpuList(values.cpus) } : {}),
       ...(buffers !== undefined ? { buffers } : {}),
       onRestart: (w, why) => console.log(`worker ${w} ${why}: restarted`),
     });
@@ -136,4 +138,15 @@ function rates(a: PipelineStats, b: PipelineStats, secs: number): string {
       return `${n} ${mpps.toFixed(2)}${drops > 0 ? ` (-${(drops / secs / 1e6).toFixed(2)})` : ''}`;
     })
     .join('  ') + '  Mpps';
+}
+
+/** "1", "2,3" or "0-3": CPU numbers for --cpus (as taskset and DPDK's -l write them). */
+export function cpuList(v: string): number[] {
+  const out: number[] = [];
+  for (const part of v.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
+    if (!m || (m[2] !== undefined && Number(m[2]) < Number(m[1]))) throw invalid(`--cpus '${v}': give CPU numbers such as 1, 2,3 or 0-3`);
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c);
+  }
+  return out;
 }

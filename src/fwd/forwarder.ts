@@ -27,6 +27,8 @@ export interface FwdOptions {
   /** Existing pool (else one is made for the run). */
   pool?: Pool;
   buffers?: number;
+  /** Pin worker q to cpus[q % cpus.length] (SupervisorOptions.cpus; testpmd's lcore list). */
+  cpus?: number[];
   /** Test hook: terminate queue 0's worker after this many ms (simulates a crash). */
   _testKillQueueAfterMs?: number;
   /** testpmd --tx-first: each worker sends this many 64-byte frames on both ports first. */
@@ -99,6 +101,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
   const json = forwarderConfig({ a: o.a ?? 'null:size=64', b: o.b ?? 'null:size=64', mode, burst, retry: o.retry ?? true, txFirst });
   const sup = await Supervisor.start({
     source: { json }, queues, restart: false,
+    ...(o.cpus ? { cpus: o.cpus } : {}),
     ...(o.pool ? { pool: o.pool } : { buffers: o.buffers ?? Math.max(8192, queues * 4096) }),
   });
   // Forwarded = what the TX apps sent, less the tx-first frames the sources put on their links.

@@ -33,6 +33,9 @@ export interface SupervisorOptions {
   restart?: boolean;
   maxRestarts?: number;
   onRestart?: (worker: string, why: string) => void;
+  /** Pin workers to CPUs (DPDK's lcore list): worker k (queue k, or stage k) runs on
+   *  cpus[k % cpus.length] only. Default: not pinned (the scheduler places them). */
+  cpus?: number[];
 }
 
 export interface PipelineStats {
@@ -105,6 +108,9 @@ export class Supervisor {
   static async start(o: SupervisorOptions): Promise<Supervisor> {
     const q = o.queues ?? 1;
     if (!Number.isInteger(q) || q < 1 || q > 64) throw new RingwayError(Codes.INVALID_ARGUMENT, `queues ${q}: use 1 to 64`);
+    if (o.cpus !== undefined && (!Array.isArray(o.cpus) || o.cpus.length === 0 || !o.cpus.every((c) => Number.isInteger(c) && c >= 0))) {
+      throw new RingwayError(Codes.INVALID_ARGUMENT, `cpus ${JSON.stringify(o.cpus)}: give CPU numbers, e.g. [1] or [2, 3] (worker k runs on cpus[k % cpus.length])`);
+    }
     const s = new Supervisor(o);
     try {
       s.cfg = await build(s.source, { queue: 0, queues: s.queues });
@@ -159,6 +165,7 @@ export class Supervisor {
     const job: WorkerJob = {
       source: this.source, plan: sl.plan, queues: this.queues, poolId: this.pool.id,
       ports: this.descriptors(sl.plan, this.cfg), counters: sl.counters.descriptor(), stop: this.stopFlag, ctl: port2,
+      ...(this.o.cpus ? { cpu: this.o.cpus[this.slots.indexOf(sl) % this.o.cpus.length]! } : {}),
     };
     const w = new Worker(new URL('./worker.js', import.meta.url), { workerData: job, transferList: [port2] });
     sl.worker = w;

@@ -7,6 +7,7 @@
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { PortDescriptor } from '../port/port.js';
 import { PoolView } from '../memory/pool.js';
+import { native } from '../native.js';
 import type { CounterDescriptor } from './counters.js';
 import { Engine } from './engine.js';
 import { build, type ConfigSource } from './source.js';
@@ -21,6 +22,8 @@ export interface WorkerJob {
   counters: CounterDescriptor;
   stop: Int32Array;
   ctl: MessagePort;
+  /** Pin this worker's thread to this CPU first (SupervisorOptions.cpus). */
+  cpu?: number;
 }
 
 export type ToWorker = { type: 'configure'; source: ConfigSource; ports: Record<string, PortDescriptor>; plan: WorkerPlan };
@@ -34,6 +37,7 @@ const job = workerData as WorkerJob;
 const post = (m: FromWorker) => parentPort!.postMessage(m);
 
 async function main(): Promise<void> {
+  if (job.cpu !== undefined) native.pinThread([job.cpu]);
   const ctx = { queue: job.plan.queue, queues: job.queues };
   const cfg = workerConfig(await build(job.source, ctx), job.plan);
   const engine = new Engine({ pool: job.poolId, queue: job.plan.queue, ports: job.ports, counters: job.counters });

@@ -92,3 +92,29 @@ test('stop() ends a stage pipeline whose sending stage waits on a full ring', as
   assert.equal(r.stats.apps.check2!.drops.gap, 0);
   assert.deepEqual({ missing: r.pool.missing, duplicates: r.pool.duplicates }, { missing: 0, duplicates: 0 });
 });
+
+test('cpus pins each worker to its CPU (sched_setaffinity), and a CPU the process cannot use is refused by name', async (t) => {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const allowedOf = (task: string) => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/self/task/${task}/status`, 'utf8'))![1]!;
+  const mine = allowedOf(String(process.pid));
+  const cpus = mine.split(',').flatMap((r) => { const [a, b] = r.split('-').map(Number); return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i); });
+  if (cpus.length < 2) {
+    t.skip(`this process may use only CPU ${mine}: pinning cannot be told apart from not pinning`);
+    return;
+  }
+  const last = cpus[cpus.length - 1]!;
+  const before = new Set(readdirSync('/proc/self/task'));
+  const s = await Supervisor.start({ source: { module: fixture('rtc') }, queues: 2, cpus: [last] });
+  try {
+    const pinned = readdirSync('/proc/self/task').filter((tid) => !before.has(tid) && allowedOf(tid) === String(last));
+    // both workers (queue 0 and 1: cpus[k % 1]) run on `last` only; the main thread is untouched
+    assert.ok(pinned.length >= 2, `threads pinned to CPU ${last}: ${pinned.length}`);
+    assert.equal(allowedOf(String(process.pid)), mine);
+    await until(() => Object.values(s.stats().workers).every((w) => (w.apps.tx?.out ?? 0) > 10_000));
+  } finally {
+    await s.stop();
+  }
+  await assert.rejects(Supervisor.start({ source: { module: fixture('rtc') }, cpus: [4000] }), (e: Error & { code?: string }) =>
+    e.code === 'ERR_RINGWAY_INVALID_ARGUMENT' && /cpus: 4000 not available to this process \(it may use /.test(e.message));
+  await assert.rejects(Supervisor.start({ source: { module: fixture('rtc') }, cpus: [] }), /give CPU numbers/);
+});

@@ -1,6 +1,7 @@
 //! Ringway core: packet memory, shared rings, ports and user-space drivers.
 //! Pure Rust: nothing here knows about Node-API (see crates/node for the binding).
 pub mod bind;
+pub mod cpu;
 pub mod error;
 pub mod mem;
 pub mod mempool;

@@ -1,5 +1,6 @@
 //! Device binding and hugepages for the CLI (`ringway devices|bind|unbind|hugepages`): argument
-//! conversion over ringway_core::pci::devbind and mem::hugepages, nothing else.
+//! conversion over ringway_core::pci::devbind and mem::hugepages, nothing else; and the thread
+//! pinning of pipeline workers (ringway_core::cpu).
 use crate::errors::IntoJs;
 use napi_derive::napi;
 use ringway_core::mem::hugepages;
@@ -68,4 +69,18 @@ pub fn hugepages_show() -> crate::errors::Result<HugepageInfo> {
 #[napi]
 pub fn hugepages_reserve(n: u32) -> crate::errors::Result<HugepageInfo> {
     crate::guard::call("hugepagesReserve", move || Ok(hp(hugepages::reserve(n as u64).js()?)))
+}
+
+/// Pins the calling thread (a pipeline worker) to these CPUs (ringway_core::cpu).
+#[napi]
+pub fn pin_thread(cpus: Vec<u32>) -> crate::errors::Result<()> {
+    crate::guard::call("pinThread", move || {
+        ringway_core::cpu::pin_current_thread(&cpus.iter().map(|&c| c as usize).collect::<Vec<_>>()).js()
+    })
+}
+
+/// CPUs the calling thread may run on now.
+#[napi]
+pub fn thread_cpus() -> crate::errors::Result<Vec<u32>> {
+    crate::guard::call("threadCpus", move || Ok(ringway_core::cpu::thread_cpus().js()?.into_iter().map(|c| c as u32).collect()))
 }
