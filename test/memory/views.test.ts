@@ -113,10 +113,12 @@ test(`a posted view ${SHARED ? 'shares the memory (no copy)' : 'is copied (exter
 
 // The acceptance of issue 10 asked for Atomics.wait on a ring index to wake when the Rust core
 // publishes. It does not, and cannot with V8's Atomics: V8 keeps its own waiter list keyed by the
-// buffer's address (not an OS futex), so only Atomics.notify on the same buffer in the same
-// process wakes it; the core's FUTEX_WAKE never reaches it, and neither does a notify through
-// another thread's mapping. This test pins both facts, so a Node that changes them fails here and
-// the doorbell choice (docs/memory-model.md, "Doorbells") gets revisited.
+// buffer's address and BackingStore (not an OS futex), so only Atomics.notify on the same buffer,
+// run in some isolate, wakes it; the core's FUTEX_WAKE never reaches it, neither does a notify
+// through another thread's mapping, and the one Rust publisher into JS-consumed rings (the relay)
+// runs on a thread with no isolate (docs/memory-model.md, "Doorbells", has the whole argument).
+// This test pins the facts, so a Node that changes them fails here and the doorbell choice gets
+// revisited.
 test('Atomics.wait on a ring index: woken by Atomics.notify on that buffer, not by the Rust core publishing', { skip: SHARED ? false : 'external views: Atomics.wait needs a SharedArrayBuffer' }, async () => {
   const src = RingRegion.create(64, 'views-src');
   const dst = RingRegion.create(64, 'views-dst');
