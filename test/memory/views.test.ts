@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { native, memoryMode } from '../../src/native.js';
 import { Pool } from '../../src/memory/pool.js';
@@ -18,8 +17,34 @@ const SYMBOL = 'node_api_create_external_sharedarraybuffer';
 const SHARED = memoryMode === 'shared';
 const viewKind = SHARED ? 'SharedArrayBuffer' : 'ArrayBuffer';
 
-function run(workerData: unknown): Worker {
-  return new Worker(WORKER, { workerData });
+// A worker with its messages queued and its exit awaited from the moment it starts. Listening
+// later loses events: a worker that posts and ends while this thread is busy has its last
+// messages delivered by the drain inside Worker's exit handling, which emits 'exit' in the same
+// turn, before any `await once(w, 'message')` continuation can attach a listener for it (what
+// hung this file on Node 22 in CI: "Promise resolution is still pending but the event loop has
+// already resolved"; any Node does it, given the timing).
+interface Run<M> {
+  next(): Promise<M>;
+  exited: Promise<number>;
+}
+function run<M = unknown>(workerData: unknown): Run<M> {
+  const w = new Worker(WORKER, { workerData });
+  const queued: M[] = [];
+  const takers: Array<(m: M) => void> = [];
+  w.on('message', (m: M) => {
+    const take = takers.shift();
+    if (take) take(m);
+    else queued.push(m);
+  });
+  const exited = new Promise<number>((resolve, reject) => {
+    w.once('error', reject);
+    w.once('exit', resolve);
+  });
+  const next = () =>
+    queued.length > 0
+      ? Promise.resolve(queued.shift()!)
+      : Promise.race([new Promise<M>((r) => takers.push(r)), exited.then((code) => Promise.reject(new Error(`views worker exited (${code}) before its next message`)))]);
+  return { next, exited };
 }
 
 test(`the memory mode follows what this Node exports (${process.version}: ${memoryMode})`, (t) => {
@@ -41,10 +66,9 @@ test(`pool, ring and port views are ${viewKind}s in every thread, each over its 
     const port = Port.open('null:size=64', { pool });
     assert.equal(port.block instanceof SharedArrayBuffer, SHARED);
     port.close();
-    const w = run({ role: 'kind', poolId: pool.id, ringId: ring.id });
-    const [m] = (await once(w, 'message')) as [{ pool: string; ring: string }];
-    assert.deepEqual(m, { pool: viewKind, ring: viewKind });
-    await once(w, 'exit');
+    const w = run<{ pool: string; ring: string }>({ role: 'kind', poolId: pool.id, ringId: ring.id });
+    assert.deepEqual(await w.next(), { pool: viewKind, ring: viewKind });
+    assert.equal(await w.exited, 0);
     // two views in one thread are two mappings: distinct buffers over the same pages
     const other = pool.view();
     assert.notEqual(other.buffer, mine.buffer);
@@ -73,8 +97,8 @@ test(`a posted view ${SHARED ? 'shares the memory (no copy)' : 'is copied (exter
     const off = v.dataOffset(h[0]!);
     v.u8[off] = 1;
     const w = run({ role: 'write-posted', view: v.buffer, offset: off, value: 0x5a });
-    await once(w, 'message');
-    await once(w, 'exit');
+    await w.next();
+    assert.equal(await w.exited, 0);
     // what the core sees through its own (primary) mapping
     const core = native.poolReadBytes(pool.id, h[0]!, off - v.offset(h[0]!), 1)[0];
     assert.equal(core, SHARED ? 0x5a : 1);
@@ -89,18 +113,20 @@ test(`a posted view ${SHARED ? 'shares the memory (no copy)' : 'is copied (exter
 
 // The acceptance of issue 10 asked for Atomics.wait on a ring index to wake when the Rust core
 // publishes. It does not, and cannot with V8's Atomics: V8 keeps its own waiter list keyed by the
-// buffer's address (not an OS futex), so only Atomics.notify on the same buffer in the same
-// process wakes it; the core's FUTEX_WAKE never reaches it, and neither does a notify through
-// another thread's mapping. This test pins both facts, so a Node that changes them fails here and
-// the doorbell choice (docs/memory-model.md, "Doorbells") gets revisited.
+// buffer's address and BackingStore (not an OS futex), so only Atomics.notify on the same buffer,
+// run in some isolate, wakes it; the core's FUTEX_WAKE never reaches it, neither does a notify
+// through another thread's mapping, and the one Rust publisher into JS-consumed rings (the relay)
+// runs on a thread with no isolate (docs/memory-model.md, "Doorbells", has the whole argument).
+// This test pins the facts, so a Node that changes them fails here and the doorbell choice gets
+// revisited.
 test('Atomics.wait on a ring index: woken by Atomics.notify on that buffer, not by the Rust core publishing', { skip: SHARED ? false : 'external views: Atomics.wait needs a SharedArrayBuffer' }, async () => {
   const src = RingRegion.create(64, 'views-src');
   const dst = RingRegion.create(64, 'views-dst');
   const relay = native.relayStart(src.id, 0, dst.id, 0, 32, false);
   try {
     const timeoutMs = 600;
-    const w = run({ role: 'wait-index', ringId: dst.id, timeoutMs });
-    const next = () => once(w, 'message') as Promise<[{ waiting?: number; view?: SharedArrayBuffer; before?: number; waits?: Array<{ result: string; ms: number; after: number }> }]>;
+    const w = run<{ waiting?: number; view?: SharedArrayBuffer; before?: number; waits?: Array<{ result: string; ms: number; after: number }> }>({ role: 'wait-index', ringId: dst.id, timeoutMs });
+    const next = async () => [await w.next()] as const;
     // 1: the worker sleeps on dst's prod_tail; the Rust relay publishes into dst meanwhile
     let [m] = await next();
     assert.equal(m.waiting, 0);
@@ -126,7 +152,7 @@ test('Atomics.wait on a ring index: woken by Atomics.notify on that buffer, not 
     assert.ok(first!.ms >= timeoutMs - 5);
     assert.equal(second!.result, 'ok', 'Atomics.notify on the same buffer wakes it');
     assert.equal(woke, 1);
-    await once(w, 'exit');
+    assert.equal(await w.exited, 0);
   } finally {
     native.relayStop(relay);
     src.close();
