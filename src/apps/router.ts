@@ -336,7 +336,7 @@ export class Router extends App {
     const inIf = this.inIf[input]!;
     const batch = this.batch, bn = this.batchN;
     const verify = this.config.verifyChecksum;
-    const top = this.lpm4.trie.top, nState = this.nState, outOf = this.outOf, nm = this.nMac, im = this.ifMac;
+    const lt = this.lpm4.trie.table, nState = this.nState, outOf = this.outOf, nm = this.nMac, im = this.ifMac;
     for (let i = 0; i < n; i++) {
       const h = hs[i]!;
       const m = base + h * stride;
@@ -351,8 +351,8 @@ export class Router extends App {
         const ip = o + 14;
         const tot = (u8[ip + 2]! << 8) | u8[ip + 3]!, ttl = u8[ip + 8]!;
         const dst = (u8[ip + 16]! << 24) | (u8[ip + 17]! << 16) | (u8[ip + 18]! << 8) | u8[ip + 19]!;
-        let e = top[dst >>> 8]!;
-        if ((e & GROUP_BIT) !== 0) e = this.lpm4.trie.groups[((e & 0x3fffff) << 8) | (dst & 0xff)]!;
+        let e = lt[dst >>> 8]!;
+        if ((e & GROUP_BIT) !== 0) e = lt[((e & 0x3fffff) << 8) | (dst & 0xff)]!;
         const nh = e & 0x3fffff;
         const s = this.nhNeigh[nh]!;
         if (tot >= 20 && tot <= len - 14 && ttl > 1 && e < 0 && s >= 0 && nState[s] === N_REACHABLE && !this.mineI32(dst) && (!verify || fold(sum16(u8, ip, 20)) === 0)) {
