@@ -2,6 +2,7 @@
 //! Pure Rust: nothing here knows about Node-API (see crates/node for the binding).
 pub mod bind;
 pub mod error;
+pub mod lpm;
 pub mod mem;
 pub mod mempool;
 pub mod pcap;

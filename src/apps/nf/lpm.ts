@@ -37,10 +37,13 @@
 // Everything here except the lookups is the control path: it may allocate (a new rule, a grown
 // group table) and throws RangeError on bad input. Lookups allocate nothing and never throw.
 
+import { native } from '../../native.js';
+import { LPM4_FIRST_BITS, LPM6_FIRST_BITS, LPM_DEPTH_SHIFT, LPM_GROUP_BIT, LPM_LOW_MASK } from './lpm-layout.js';
+
 const VALID = -0x80000000 | 0; // bit 31
-const GROUP = 0x40000000;
-const DEPTH_SHIFT = 22;
-const LOW = 0x3fffff;
+const GROUP = LPM_GROUP_BIT;
+const DEPTH_SHIFT = LPM_DEPTH_SHIFT;
+const LOW = LPM_LOW_MASK;
 /** Largest next hop a table stores. */
 export const MAX_NEXT_HOP = LOW;
 /** What a lookup returns for no route. */
@@ -265,7 +268,7 @@ export class Lpm4 {
   private readonly k = new Uint8Array(4);
 
   constructor(o: LpmOptions = {}) {
-    this.trie = new StrideTrie(32, 24, o);
+    this.trie = new StrideTrie(32, LPM4_FIRST_BITS, o);
   }
 
   get size(): number {
@@ -289,13 +292,23 @@ export class Lpm4 {
   }
 
   /**
-   * rte_lpm_lookup_bulk: out[i] = next hop of ips[at + i] (NO_ROUTE for none), i < n. One loop
-   * of independent loads, so the misses of a burst overlap; the constants are literals because
-   * an exported `const` (NO_ROUTE) is a module cell that TurboFan loads and hole-checks at every
-   * use inside the loop. Callers should pass one array type (a Uint32Array, as the router does)
-   * so that the loads stay monomorphic.
+   * rte_lpm_lookup_bulk: out[i] = next hop of ips[at + i] (NO_ROUTE for none), i < n. One N-API
+   * call per burst into the Rust loop (crates/core/src/lpm), which reads this table in place: it
+   * overlaps the burst's cache misses about as well as rte_lpm does, which lookupBurstJs cannot
+   * (docs/benchmarks.md, lpm-lookup). Arguments the native side refuses (a range past an array's
+   * end, `out` overlapping `ips`) fall back to lookupBurstJs, so this never throws.
    */
   lookupBurst(ips: Uint32Array | Int32Array, out: Int32Array, n: number, at = 0): void {
+    if (native.lpm4LookupBurst(this.trie.table, ips, at, out, n) !== n) this.lookupBurstJs(ips, out, n, at);
+  }
+
+  /**
+   * lookupBurst in JS, without the N-API call (a burst of a few addresses, or a caller that
+   * measures the two). One loop of independent loads; the constants are literals because an
+   * exported `const` (NO_ROUTE) is a module cell that TurboFan loads and hole-checks at every use
+   * inside the loop. Pass one array type (a Uint32Array) so that the loads stay monomorphic.
+   */
+  lookupBurstJs(ips: Uint32Array | Int32Array, out: Int32Array, n: number, at = 0): void {
     const t = this.trie.table;
     for (let i = 0; i < n; i++) {
       const ip = ips[at + i]!;
@@ -318,7 +331,7 @@ export class Lpm6 {
   readonly trie: StrideTrie;
 
   constructor(o: LpmOptions = {}) {
-    this.trie = new StrideTrie(128, 16, { maxGroups: 1 << 20, ...o });
+    this.trie = new StrideTrie(128, LPM6_FIRST_BITS, { maxGroups: 1 << 20, ...o });
   }
 
   get size(): number {
