@@ -293,9 +293,9 @@ export class Lpm4 {
 
   /**
    * rte_lpm_lookup_bulk: out[i] = next hop of ips[at + i] (NO_ROUTE for none), i < n. One N-API
-   * call per burst into the Rust loop (crates/core/src/lpm), which reads this table in place: it
-   * overlaps the burst's cache misses about as well as rte_lpm does, which lookupBurstJs cannot
-   * (docs/benchmarks.md, lpm-lookup). Arguments the native side refuses (a range past an array's
+   * call per burst into Rust (crates/core/src/lpm), which reads this table in place and has all
+   * of the burst's first-level misses in flight at once (it prefetches them), which the JS loop
+   * (lookupBurstJs) cannot: docs/apps.md, "Why one table and a native burst lookup". Arguments the native side refuses (a range past an array's
    * end, `out` overlapping `ips`) fall back to lookupBurstJs, so this never throws.
    */
   lookupBurst(ips: Uint32Array | Int32Array, out: Int32Array, n: number, at = 0): void {
