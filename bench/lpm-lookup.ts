@@ -47,8 +47,8 @@ export default async () => {
     const lpm = new Lpm4({ groups: 1024, maxGroups: 1 << 17 });
     for (const [ip, d, nh] of routes) lpm.add(ip, d, nh);
     const out = new Int32Array(64);
-    // One pass over the trace in bursts of 64, through Lpm4.lookupBurst (the native loop, one
-    // N-API call per burst) or lookupBurstJs (the same loop in JS), for the context figure.
+    // One pass over the trace in bursts of 64, through Lpm4.lookupBurst (the native lookup, one
+    // N-API call per burst) or lookupBurstJs (the lookup as a JS loop), for the context figure.
     const pass = (js: boolean): number => {
       let s = 0;
       if (js) for (let i = 0; i < nIps; i += 64) { lpm.lookupBurstJs(ips, out, 64, i); s = (s + out[0]!) | 0; }
