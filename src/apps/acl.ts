@@ -16,7 +16,8 @@ import { App, type AppContext } from '../pipeline/app.js';
 import { META_DATA_LEN, META_DATA_OFF } from '../memory/layout.js';
 import { ConfigError, f, type ConfigOf } from '../pipeline/schema.js';
 import { AclClassifier, NO_MATCH, parseRules, type ParsedRule } from './nf/acl.js';
-import { ETHERTYPE_IPV4, ipv4HeaderLen } from './nf/hdr.js';
+import { ETH_IPV4 } from '../packet/constants.js';
+import { ipv4HeaderLen } from './nf/hdr.js';
 
 const BURST = 1024;
 const DROP = -1;
@@ -99,7 +100,7 @@ export class Acl extends App {
       const len = u16[(m + META_DATA_LEN) >> 1]!;
       ok[i] = 0;
       if (len < 34) { ok[i] = 3; continue; }
-      if (((u8[o + 12]! << 8) | u8[o + 13]!) !== ETHERTYPE_IPV4) { ok[i] = 4; continue; }
+      if (((u8[o + 12]! << 8) | u8[o + 13]!) !== ETH_IPV4) { ok[i] = 4; continue; }
       const ip = o + 14;
       const ihl = ipv4HeaderLen(u8, ip, len - 14);
       if (ihl === 0) { ok[i] = 3; continue; }

@@ -20,7 +20,9 @@
 import { App, type AppContext } from '../pipeline/app.js';
 import { META_DATA_LEN, META_DATA_OFF } from '../memory/layout.js';
 import { f, type ConfigOf } from '../pipeline/schema.js';
-import { ETHERTYPE_IPV4, csumUpdate16, csumUpdate32, ipv4HeaderLen, rd16, rd32, wr16, wr32 } from './nf/hdr.js';
+import { ETH_IPV4 } from '../packet/constants.js';
+import { incremental16, incremental32 } from '../packet/checksum.js';
+import { ipv4HeaderLen, rd16, rd32, wr16, wr32 } from './nf/hdr.js';
 import { parseIPv4 } from './nf/lpm.js';
 import { NAT_ICMP, NAT_UDP, NatTable, natClass } from './nf/nat-table.js';
 
@@ -89,7 +91,7 @@ export class Nat44 extends App {
   private l4(o: number, len: number): number {
     const u8 = this.pool.u8;
     if (len < 34) return -2;
-    if (((u8[o + 12]! << 8) | u8[o + 13]!) !== ETHERTYPE_IPV4) return -3;
+    if (((u8[o + 12]! << 8) | u8[o + 13]!) !== ETH_IPV4) return -3;
     const ip = o + 14;
     const ihl = ipv4HeaderLen(u8, ip, len - 14);
     if (ihl === 0) return -2;
@@ -151,17 +153,17 @@ export class Nat44 extends App {
   private rewrite(ip: number, l4: number, c: number, aoff: number, po: number, a: number, a2: number, p: number, p2: number): void {
     const u8 = this.pool.u8;
     wr32(u8, ip + aoff, a2);
-    wr16(u8, ip + 10, csumUpdate32(rd16(u8, ip + 10), a, a2));
+    wr16(u8, ip + 10, incremental32(rd16(u8, ip + 10), a, a2));
     wr16(u8, po, p2);
     if (c === NAT_ICMP) {
       // ICMP's checksum covers no pseudo-header: only the identifier changed.
-      wr16(u8, l4 + 2, csumUpdate16(rd16(u8, l4 + 2), p, p2));
+      wr16(u8, l4 + 2, incremental16(rd16(u8, l4 + 2), p, p2));
       return;
     }
     const co = c === NAT_UDP ? l4 + 6 : l4 + 16;
     const old = rd16(u8, co);
     if (c === NAT_UDP && old === 0) return; // no checksum (RFC 768)
-    let s = csumUpdate16(csumUpdate32(old, a, a2), p, p2);
+    let s = incremental16(incremental32(old, a, a2), p, p2);
     if (c === NAT_UDP && s === 0) s = 0xffff;
     wr16(u8, co, s);
   }

@@ -5,7 +5,7 @@
 import { App, type AppContext } from '../pipeline/app.js';
 import { META_DATA_LEN, META_DATA_OFF } from '../memory/layout.js';
 import { f, type ConfigOf } from '../pipeline/schema.js';
-import { ETHERTYPE_IPV4, PROTO_TCP, PROTO_UDP } from './nf/hdr.js';
+import { ETH_IPV4, IP_TCP, IP_UDP } from '../packet/constants.js';
 import { RED, SrTcm, YELLOW } from './nf/meter.js';
 import { Toeplitz } from './nf/toeplitz.js';
 
@@ -49,9 +49,9 @@ export class Policer extends App {
       let meterIdx = 0;
       if (flows > 1 && len >= 34) {
         const o = m + u16[(m + META_DATA_OFF) >> 1]!;
-        if (((u8[o + 12]! << 8) | u8[o + 13]!) === ETHERTYPE_IPV4) {
+        if (((u8[o + 12]! << 8) | u8[o + 13]!) === ETH_IPV4) {
           const ip = o + 14, ihl = (u8[ip]! & 15) * 4, pr = u8[ip + 9]!;
-          const l4 = (pr === PROTO_TCP || pr === PROTO_UDP) && 14 + ihl + 4 <= len ? ip + ihl : -1;
+          const l4 = (pr === IP_TCP || pr === IP_UDP) && 14 + ihl + 4 <= len ? ip + ihl : -1;
           meterIdx = this.toeplitz.hashIPv4(u8, ip, l4) % flows;
         }
       }

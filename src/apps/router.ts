@@ -25,10 +25,9 @@ import { readFileSync } from 'node:fs';
 import { App, type AppContext } from '../pipeline/app.js';
 import { META_DATA_LEN, META_DATA_OFF } from '../memory/layout.js';
 import { ConfigError, f, type ConfigOf } from '../pipeline/schema.js';
-import {
-  ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, PROTO_ICMP, PROTO_ICMPV6, csumUpdate16, fold, ipv4HeaderLen,
-  parseMac, pseudo6, rd16, rd32, sum16, wr16, wr32,
-} from './nf/hdr.js';
+import { ETH_ARP, ETH_IPV4, ETH_IPV6, IP_ICMP, IP_ICMPV6 } from '../packet/constants.js';
+import { finish, incremental16, rawSum } from '../packet/checksum.js';
+import { ipv4HeaderLen, parseMac, pseudo6, rd16, rd32, wr16, wr32 } from './nf/hdr.js';
 import { Lpm4, Lpm6, NO_ROUTE, formatIPv4, formatIPv6, parseIPv4, parseIPv6, parsePrefix } from './nf/lpm.js';
 
 export interface RouterInterface {
@@ -329,14 +328,20 @@ export class Router extends App {
     this.icmpTokens = Math.min(rate, this.icmpTokens + rate / 1000);
   }
 
+  /** The Internet checksum of pool bytes [off, off+len) plus an unfolded partial sum (a
+   *  pseudo-header): src/packet's sum (32-bit loads) over the pool's DataView. */
+  private csum(off: number, len: number, init = 0): number {
+    return finish(rawSum(this.pool.dv, off, len, init));
+  }
+
   // ---- fast path ----
 
   override push(input: number, hs: Uint32Array, n: number): void {
-    const p = this.pool, u8 = p.u8, u16 = p.u16, base = p.bufBase, stride = p.stride;
+    const p = this.pool, u8 = p.u8, dv = p.dv, u16 = p.u16, base = p.bufBase, stride = p.stride;
     const inIf = this.inIf[input]!;
     const batch = this.batch, bn = this.batchN;
     const verify = this.config.verifyChecksum;
-    const top = this.lpm4.trie.top, nState = this.nState, outOf = this.outOf, nm = this.nMac, im = this.ifMac;
+    const lt = this.lpm4.trie.table, nState = this.nState, outOf = this.outOf, nm = this.nMac, im = this.ifMac;
     for (let i = 0; i < n; i++) {
       const h = hs[i]!;
       const m = base + h * stride;
@@ -345,17 +350,17 @@ export class Router extends App {
       if (len < 14) { this.drop1(h, 0); continue; }
       const et = (u8[o + 12]! << 8) | u8[o + 13]!;
       let out: number;
-      if (et === ETHERTYPE_IPV4 && len >= 34 && u8[o + 14] === 0x45) {
+      if (et === ETH_IPV4 && len >= 34 && u8[o + 14] === 0x45) {
         // The common case inline (no options, TTL > 1, a route via a resolved gateway, not for
         // us); anything else takes fwd4, which handles every case.
         const ip = o + 14;
         const tot = (u8[ip + 2]! << 8) | u8[ip + 3]!, ttl = u8[ip + 8]!;
         const dst = (u8[ip + 16]! << 24) | (u8[ip + 17]! << 16) | (u8[ip + 18]! << 8) | u8[ip + 19]!;
-        let e = top[dst >>> 8]!;
-        if ((e & GROUP_BIT) !== 0) e = this.lpm4.trie.groups[((e & 0x3fffff) << 8) | (dst & 0xff)]!;
+        let e = lt[dst >>> 8]!;
+        if ((e & GROUP_BIT) !== 0) e = lt[((e & 0x3fffff) << 8) | (dst & 0xff)]!;
         const nh = e & 0x3fffff;
         const s = this.nhNeigh[nh]!;
-        if (tot >= 20 && tot <= len - 14 && ttl > 1 && e < 0 && s >= 0 && nState[s] === N_REACHABLE && !this.mineI32(dst) && (!verify || fold(sum16(u8, ip, 20)) === 0)) {
+        if (tot >= 20 && tot <= len - 14 && ttl > 1 && e < 0 && s >= 0 && nState[s] === N_REACHABLE && !this.mineI32(dst) && (!verify || finish(rawSum(dv, ip, 20)) === 0)) {
           const k = this.nhIf[nh]!;
           out = outOf[k]!;
           if (out >= 0) {
@@ -375,9 +380,9 @@ export class Router extends App {
           }
         }
         out = this.fwd4(h, o, len, inIf, verify);
-      } else if (et === ETHERTYPE_IPV4) out = this.fwd4(h, o, len, inIf, verify);
-      else if (et === ETHERTYPE_IPV6) out = this.fwd6(h, o, len, inIf);
-      else if (et === ETHERTYPE_ARP) out = this.arp(h, o, len, inIf);
+      } else if (et === ETH_IPV4) out = this.fwd4(h, o, len, inIf, verify);
+      else if (et === ETH_IPV6) out = this.fwd6(h, o, len, inIf);
+      else if (et === ETH_ARP) out = this.arp(h, o, len, inIf);
       else { this.drop1(h, 1); continue; }
       if (out >= 0) batch[out]![bn[out]!++] = h;
     }
@@ -396,7 +401,7 @@ export class Router extends App {
     const ip = o + 14;
     const ihl = ipv4HeaderLen(u8, ip, len - 14);
     if (ihl === 0) { this.drop1(h, 0); return -1; }
-    if (verify && fold(sum16(u8, ip, ihl)) !== 0) { this.drop1(h, 8); return -1; }
+    if (verify && this.csum(ip, ihl) !== 0) { this.drop1(h, 8); return -1; }
     const dst = ((u8[ip + 16]! << 24) | (u8[ip + 17]! << 16) | (u8[ip + 18]! << 8) | u8[ip + 19]!) >>> 0;
     if (this.ifIp4[inIf] === dst || this.isMine4(dst)) return this.local4(h, o, ip, ihl, inIf);
     const ttl = u8[ip + 8]!;
@@ -415,7 +420,7 @@ export class Router extends App {
     u8[o + 6] = im[is]!; u8[o + 7] = im[is + 1]!; u8[o + 8] = im[is + 2]!; u8[o + 9] = im[is + 3]!; u8[o + 10] = im[is + 4]!; u8[o + 11] = im[is + 5]!;
     // TTL - 1: the 16-bit word TTL|protocol drops by 0x0100; RFC 1624 eqn. 3 on the checksum.
     const w = (ttl << 8) | u8[ip + 9]!;
-    const c = csumUpdate16((u8[ip + 10]! << 8) | u8[ip + 11]!, w, w - 0x100);
+    const c = incremental16((u8[ip + 10]! << 8) | u8[ip + 11]!, w, w - 0x100);
     u8[ip + 8] = ttl - 1;
     u8[ip + 10] = c >>> 8;
     u8[ip + 11] = c;
@@ -494,7 +499,7 @@ export class Router extends App {
   private arp(h: number, o: number, len: number, inIf: number): number {
     const u8 = this.pool.u8;
     const a = o + 14;
-    if (len < 42 || rd16(u8, a) !== 1 || rd16(u8, a + 2) !== ETHERTYPE_IPV4 || u8[a + 4] !== 6 || u8[a + 5] !== 4) { this.drop1(h, 6); return -1; }
+    if (len < 42 || rd16(u8, a) !== 1 || rd16(u8, a + 2) !== ETH_IPV4 || u8[a + 4] !== 6 || u8[a + 5] !== 4) { this.drop1(h, 6); return -1; }
     const op = rd16(u8, a + 6);
     const spa = rd32(u8, a + 14), tpa = rd32(u8, a + 24);
     const mine = this.ifIp4[inIf]!;
@@ -534,9 +539,9 @@ export class Router extends App {
     const u8 = this.pool.u8, o = this.pool.dataOffset(h);
     u8.fill(0xff, o, o + 6);
     u8.set(this.ifMac.subarray(6 * k, 6 * k + 6), o + 6);
-    wr16(u8, o + 12, ETHERTYPE_ARP);
+    wr16(u8, o + 12, ETH_ARP);
     const a = o + 14;
-    wr16(u8, a, 1); wr16(u8, a + 2, ETHERTYPE_IPV4); u8[a + 4] = 6; u8[a + 5] = 4; wr16(u8, a + 6, 1);
+    wr16(u8, a, 1); wr16(u8, a + 2, ETH_IPV4); u8[a + 4] = 6; u8[a + 5] = 4; wr16(u8, a + 6, 1);
     u8.set(this.ifMac.subarray(6 * k, 6 * k + 6), a + 8);
     wr32(u8, a + 14, this.ifIp4[k]!);
     u8.fill(0, a + 18, a + 24);
@@ -550,17 +555,17 @@ export class Router extends App {
   private local4(h: number, o: number, ip: number, ihl: number, inIf: number): number {
     const u8 = this.pool.u8;
     const tot = rd16(u8, ip + 2);
-    if (u8[ip + 9] === PROTO_ICMP && tot >= ihl + 8 && u8[ip + ihl] === 8) {
+    if (u8[ip + 9] === IP_ICMP && tot >= ihl + 8 && u8[ip + ihl] === 8) {
       // RFC 792 echo reply: swap addresses, type 0, checksums updated incrementally.
       const src = rd32(u8, ip + 12), dst = rd32(u8, ip + 16);
       wr32(u8, ip + 12, dst);
       wr32(u8, ip + 16, src);
       const ic = ip + ihl;
       u8[ic] = 0;
-      wr16(u8, ic + 2, csumUpdate16(rd16(u8, ic + 2), 0x0800, 0x0000));
+      wr16(u8, ic + 2, incremental16(rd16(u8, ic + 2), 0x0800, 0x0000));
       wr16(u8, ip + 10, 0);
       u8[ip + 8] = 64;
-      wr16(u8, ip + 10, fold(sum16(u8, ip, ihl)));
+      wr16(u8, ip + 10, this.csum(ip, ihl));
       u8.copyWithin(o, o + 6, o + 12);
       u8.set(this.ifMac.subarray(6 * inIf, 6 * inIf + 6), o + 6);
       const out = this.outOf[inIf]!;
@@ -585,7 +590,7 @@ export class Router extends App {
     if (src === 0 || src >>> 28 === 0xe || src === 0xffffffff || (u8[o]! & 1) !== 0) return;
     if ((rd16(u8, ip + 6) & 0x1fff) !== 0) return;
     const ihl = (u8[ip]! & 15) * 4;
-    if (u8[ip + 9] === PROTO_ICMP) { const t = u8[ip + ihl]!; if (t !== 0 && t !== 8 && t !== 13 && t !== 14 && t !== 15 && t !== 16) return; }
+    if (u8[ip + 9] === IP_ICMP) { const t = u8[ip + ihl]!; if (t !== 0 && t !== 8 && t !== 13 && t !== 14 && t !== 15 && t !== 16) return; }
     const e = this.alloc();
     if (e < 0) { this.countDrop(0, 9); return; }
     this.icmpTokens--;
@@ -594,20 +599,20 @@ export class Router extends App {
     const eo = this.pool.dataOffset(e);
     u8.copyWithin(eo, o + 6, o + 12); // to the previous hop's MAC
     u8.set(this.ifMac.subarray(6 * inIf, 6 * inIf + 6), eo + 6);
-    wr16(u8, eo + 12, ETHERTYPE_IPV4);
+    wr16(u8, eo + 12, ETH_IPV4);
     const eip = eo + 14, ic = eip + 20;
     u8.copyWithin(ic + 8, ip, ip + quote);
     u8[eip] = 0x45; u8[eip + 1] = 0xc0; // precedence: internetwork control (RFC 1812 §4.3.2.5)
     wr16(u8, eip + 2, 28 + quote);
     wr16(u8, eip + 4, 0); wr16(u8, eip + 6, 0);
-    u8[eip + 8] = 64; u8[eip + 9] = PROTO_ICMP;
+    u8[eip + 8] = 64; u8[eip + 9] = IP_ICMP;
     wr16(u8, eip + 10, 0);
     wr32(u8, eip + 12, this.ifIp4[inIf]!);
     wr32(u8, eip + 16, src);
-    wr16(u8, eip + 10, fold(sum16(u8, eip, 20)));
+    wr16(u8, eip + 10, this.csum(eip, 20));
     u8[ic] = type; u8[ic + 1] = code;
     wr16(u8, ic + 2, 0); wr32(u8, ic + 4, 0);
-    wr16(u8, ic + 2, fold(sum16(u8, ic, 8 + quote)));
+    wr16(u8, ic + 2, this.csum(ic, 8 + quote));
     this.pool.setDataLen(e, Math.max(60, 14 + 28 + quote));
     if (14 + 28 + quote < 60) u8.fill(0, eo + 14 + 28 + quote, eo + 60);
     this.emit(e, inIf);
@@ -619,7 +624,7 @@ export class Router extends App {
     if (this.icmpTokens < 1 || this.ifHas6[inIf] === 0) return;
     // §2.4 (e): not about ICMPv6 errors, nor packets to multicast or from unspecified/multicast.
     if (u8[ip + 8] === 0xff || allZero(u8, ip + 8) || (u8[o]! & 1) !== 0) return;
-    if (u8[ip + 6] === PROTO_ICMPV6 && u8[ip + 40]! < 128) return;
+    if (u8[ip + 6] === IP_ICMPV6 && u8[ip + 40]! < 128) return;
     const e = this.alloc();
     if (e < 0) { this.countDrop(0, 9); return; }
     this.icmpTokens--;
@@ -627,13 +632,13 @@ export class Router extends App {
     const eo = this.pool.dataOffset(e);
     u8.copyWithin(eo, o + 6, o + 12);
     u8.set(this.ifMac.subarray(6 * inIf, 6 * inIf + 6), eo + 6);
-    wr16(u8, eo + 12, ETHERTYPE_IPV6);
+    wr16(u8, eo + 12, ETH_IPV6);
     const eip = eo + 14, ic = eip + 40;
     u8.copyWithin(ic + 8, ip, ip + quote);
     u8.copyWithin(eip + 24, ip + 8, ip + 24); // destination = the offender's source
-    this.ip6Header(eip, 8 + quote, PROTO_ICMPV6, 64, inIf);
+    this.ip6Header(eip, 8 + quote, IP_ICMPV6, 64, inIf);
     u8[ic] = type; u8[ic + 1] = code; wr16(u8, ic + 2, 0); wr32(u8, ic + 4, 0);
-    wr16(u8, ic + 2, fold(sum16(u8, ic, 8 + quote, pseudo6(u8, eip, PROTO_ICMPV6, 8 + quote))));
+    wr16(u8, ic + 2, this.csum(ic, 8 + quote, pseudo6(u8, eip, IP_ICMPV6, 8 + quote)));
     this.pool.setDataLen(e, 14 + 48 + quote);
     this.emit(e, inIf);
   }
@@ -651,14 +656,14 @@ export class Router extends App {
   /** Multicast IPv6 to the router: neighbour solicitations (RFC 4861 §7.2.3); the rest dropped. */
   private multicast6(h: number, o: number, ip: number, inIf: number): number {
     const u8 = this.pool.u8;
-    if (u8[ip + 6] === PROTO_ICMPV6 && u8[ip + 7] === 255) return this.nd(h, o, ip, inIf);
+    if (u8[ip + 6] === IP_ICMPV6 && u8[ip + 7] === 255) return this.nd(h, o, ip, inIf);
     this.drop1(h, 5);
     return -1;
   }
 
   private local6(h: number, o: number, ip: number, inIf: number): number {
     const u8 = this.pool.u8;
-    if (u8[ip + 6] !== PROTO_ICMPV6) { this.drop1(h, 5); return -1; }
+    if (u8[ip + 6] !== IP_ICMPV6) { this.drop1(h, 5); return -1; }
     const t = u8[ip + 40]!;
     if ((t === 135 || t === 136) && u8[ip + 7] === 255) return this.nd(h, o, ip, inIf);
     if (t === 128) {
@@ -671,7 +676,7 @@ export class Router extends App {
       u8[ip + 7] = 64;
       u8[ip + 40] = 129;
       wr16(u8, ip + 42, 0);
-      wr16(u8, ip + 42, fold(sum16(u8, ip + 40, plen, pseudo6(u8, ip, PROTO_ICMPV6, plen))));
+      wr16(u8, ip + 42, this.csum(ip + 40, plen, pseudo6(u8, ip, IP_ICMPV6, plen)));
       u8.copyWithin(o, o + 6, o + 12);
       u8.set(this.ifMac.subarray(6 * inIf, 6 * inIf + 6), o + 6);
       const out = this.outOf[inIf]!;
@@ -689,7 +694,7 @@ export class Router extends App {
     const plen = rd16(u8, ip + 4);
     const ic = ip + 40;
     const t = u8[ic]!;
-    if (plen < 24 || u8[ic + 1] !== 0 || fold(sum16(u8, ic, plen, pseudo6(u8, ip, PROTO_ICMPV6, plen))) !== 0) { this.drop1(h, 7); return -1; }
+    if (plen < 24 || u8[ic + 1] !== 0 || this.csum(ic, plen, pseudo6(u8, ip, IP_ICMPV6, plen)) !== 0) { this.drop1(h, 7); return -1; }
     const target = ic + 8;
     // Link-layer address option: source (1) in NS, target (2) in NA (RFC 4861 §4.6.1).
     let lla = -1;
@@ -718,11 +723,11 @@ export class Router extends App {
     u8.copyWithin(o, lla, lla + 6);
     u8.set(mac, o + 6);
     u8.copyWithin(ip + 24, ip + 8, ip + 24);
-    this.ip6Header(ip, 32, PROTO_ICMPV6, 255, inIf);
+    this.ip6Header(ip, 32, IP_ICMPV6, 255, inIf);
     u8[ic] = 136; u8[ic + 1] = 0; wr16(u8, ic + 2, 0);
     wr32(u8, ic + 4, 0x60000000); // S and O
     u8[ic + 24] = 2; u8[ic + 25] = 1; u8.set(mac, ic + 26);
-    wr16(u8, ic + 2, fold(sum16(u8, ic, 32, pseudo6(u8, ip, PROTO_ICMPV6, 32))));
+    wr16(u8, ic + 2, this.csum(ic, 32, pseudo6(u8, ip, IP_ICMPV6, 32)));
     this.pool.setDataLen(h, 14 + 40 + 32);
     return out;
   }
@@ -740,15 +745,15 @@ export class Router extends App {
     // Solicited-node multicast ff02::1:ffXX:XXXX (RFC 4291 §2.7.1), MAC 33:33:ff:XX:XX:XX (RFC 2464 §7).
     u8[o] = 0x33; u8[o + 1] = 0x33; u8[o + 2] = 0xff; u8[o + 3] = t[13]!; u8[o + 4] = t[14]!; u8[o + 5] = t[15]!;
     u8.set(this.ifMac.subarray(6 * k, 6 * k + 6), o + 6);
-    wr16(u8, o + 12, ETHERTYPE_IPV6);
+    wr16(u8, o + 12, ETH_IPV6);
     const ip = o + 14, ic = ip + 40;
     u8.fill(0, ip + 24, ip + 40);
     u8[ip + 24] = 0xff; u8[ip + 25] = 0x02; u8[ip + 35] = 1; u8[ip + 36] = 0xff; u8[ip + 37] = t[13]!; u8[ip + 38] = t[14]!; u8[ip + 39] = t[15]!;
-    this.ip6Header(ip, 32, PROTO_ICMPV6, 255, k);
+    this.ip6Header(ip, 32, IP_ICMPV6, 255, k);
     u8[ic] = 135; u8[ic + 1] = 0; wr16(u8, ic + 2, 0); wr32(u8, ic + 4, 0);
     u8.set(t, ic + 8);
     u8[ic + 24] = 1; u8[ic + 25] = 1; u8.set(this.ifMac.subarray(6 * k, 6 * k + 6), ic + 26);
-    wr16(u8, ic + 2, fold(sum16(u8, ic, 32, pseudo6(u8, ip, PROTO_ICMPV6, 32))));
+    wr16(u8, ic + 2, this.csum(ic, 32, pseudo6(u8, ip, IP_ICMPV6, 32)));
     this.pool.setDataLen(h, 14 + 40 + 32);
     this.emit(h, k);
   }

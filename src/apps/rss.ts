@@ -7,7 +7,7 @@
 import { App, type AppContext } from '../pipeline/app.js';
 import { META_DATA_LEN, META_DATA_OFF, META_HASH } from '../memory/layout.js';
 import { ConfigError, f, type ConfigOf } from '../pipeline/schema.js';
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, PROTO_TCP, PROTO_UDP } from './nf/hdr.js';
+import { ETH_IPV4, ETH_IPV6, IP_TCP, IP_UDP } from '../packet/constants.js';
 import { MS_RSS_KEY, Toeplitz } from './nf/toeplitz.js';
 
 const BURST = 1024;
@@ -56,14 +56,14 @@ export class Rss extends App {
       const len = u16[(m + META_DATA_LEN) >> 1]!;
       let hash = 0;
       const et = len >= 14 ? (u8[o + 12]! << 8) | u8[o + 13]! : 0;
-      if (et === ETHERTYPE_IPV4 && len >= 34) {
+      if (et === ETH_IPV4 && len >= 34) {
         const ip = o + 14, ihl = (u8[ip]! & 15) * 4, pr = u8[ip + 9]!;
         const frag = ((u8[ip + 6]! & 0x3f) | u8[ip + 7]!) !== 0; // MF or an offset: no ports
-        const l4 = ports && !frag && (pr === PROTO_TCP || pr === PROTO_UDP) && 14 + ihl + 4 <= len ? ip + ihl : -1;
+        const l4 = ports && !frag && (pr === IP_TCP || pr === IP_UDP) && 14 + ihl + 4 <= len ? ip + ihl : -1;
         hash = t.hashIPv4(u8, ip, l4);
-      } else if (et === ETHERTYPE_IPV6 && len >= 54) {
+      } else if (et === ETH_IPV6 && len >= 54) {
         const ip = o + 14, nx = u8[ip + 6]!;
-        const l4 = ports && (nx === PROTO_TCP || nx === PROTO_UDP) && len >= 58 ? ip + 40 : -1;
+        const l4 = ports && (nx === IP_TCP || nx === IP_UDP) && len >= 58 ? ip + 40 : -1;
         hash = t.hashIPv6(u8, ip, l4);
       }
       u32[(m + META_HASH) >> 2] = hash;

@@ -6,7 +6,7 @@
 import { App, type AppContext } from '../pipeline/app.js';
 import { META_DATA_LEN, META_DATA_OFF, META_SIZE } from '../memory/layout.js';
 import { f, type ConfigOf } from '../pipeline/schema.js';
-import { ETHERTYPE_QINQ, ETHERTYPE_VLAN } from './nf/hdr.js';
+import { ETH_QINQ, ETH_VLAN } from '../packet/constants.js';
 
 export class Vlan extends App {
   static override schema = {
@@ -14,7 +14,7 @@ export class Vlan extends App {
     vid: f.int({ min: 0, max: 4095, default: 0 }),
     pcp: f.int({ min: 0, max: 7, default: 0 }),
     /** 0x8100 (802.1Q) or 0x88a8 (802.1ad service tag) for push. */
-    tpid: f.int({ min: 0x8100, max: 0x88a8, default: ETHERTYPE_VLAN }),
+    tpid: f.int({ min: 0x8100, max: 0x88a8, default: ETH_VLAN }),
   };
   static override dropReasons = ['no-headroom', 'short'];
   declare readonly config: ConfigOf<typeof Vlan.schema>;
@@ -40,7 +40,7 @@ export class Vlan extends App {
       const o = m + doff;
       if (len < 14) { this.drop1(h, 1); continue; }
       const et = (u8[o + 12]! << 8) | u8[o + 13]!;
-      const tagged = et === ETHERTYPE_VLAN || et === ETHERTYPE_QINQ;
+      const tagged = et === ETH_VLAN || et === ETH_QINQ;
       if (op === 0) {
         if (doff - 4 < META_SIZE) { this.drop1(h, 0); continue; }
         u8.copyWithin(o - 4, o, o + 12);

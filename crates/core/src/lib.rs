@@ -3,6 +3,7 @@
 pub mod bind;
 pub mod cpu;
 pub mod error;
+pub mod lpm;
 pub mod mem;
 pub mod mempool;
 pub mod pcap;

@@ -5,6 +5,7 @@
 #![cfg_attr(test, allow(dead_code))]
 mod errors;
 mod guard;
+mod lpm;
 mod memory;
 mod netdevs;
 mod pci;
@@ -30,6 +31,7 @@ pub fn layout() -> crate::errors::Result<std::collections::HashMap<String, u32>>
                 .into_iter()
                 .chain(ringway_core::mempool::layout::exported())
                 .chain(ringway_core::port::layout::exported())
+                .chain(ringway_core::lpm::layout::exported())
                 .map(|(k, v)| (k.to_string(), v))
                 .collect()
         })

@@ -352,14 +352,15 @@ macro_rules! raw_burst {
 raw_burst!(raw_rx_burst, native_rx_burst);
 raw_burst!(raw_tx_burst, native_tx_burst);
 
-/// Replaces the generated `nativeRxBurst` / `nativeTxBurst` exports (kept for their types in
-/// binding.d.ts) with the raw callbacks above.
+/// Replaces the generated `nativeRxBurst` / `nativeTxBurst` exports, and rings.rs's `ringWake`
+/// and lpm.rs's `lpm4LookupBurst` (kept for their types in binding.d.ts), with raw callbacks.
 #[napi(module_exports)]
 pub fn install_raw_bursts(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
     for (name, cb) in [
         (c"nativeRxBurst", raw_rx_burst as unsafe extern "C" fn(_, _) -> _),
         (c"nativeTxBurst", raw_tx_burst as unsafe extern "C" fn(_, _) -> _),
         (c"ringWake", crate::rings::raw_ring_wake as unsafe extern "C" fn(_, _) -> _),
+        (c"lpm4LookupBurst", crate::lpm::raw_lpm4_lookup_burst as unsafe extern "C" fn(_, _) -> _),
     ] {
         let mut f = std::ptr::null_mut();
         // SAFETY: env and exports are the module's, valid during registration; name is a

@@ -4,10 +4,23 @@
 // is longer than the level above. A lookup is one load per level it needs (IPv4: one load for
 // prefixes up to /24, two beyond), never a loop over rules.
 //
+// Memory: one Int32Array holds both levels, as rte_lpm packs its tbl8 group index into the tbl24
+// entry: the first level at [0, 2^first), then the groups, 256 entries each. A group is named by
+// its block number b (its entries are [b*256, b*256+256)), so group g is block g + 2^first/256 and
+// a lookup's next index is ((e & LOW) << 8) | next byte, the same formula at every level. One
+// array rather than a first-level array and a group array is for V8's sake: TurboFan re-checks a
+// typed array's map, length and data pointer at every access inside a loop (it does not hoist
+// them), so every distinct array a lookup loop touches costs ~7 instructions per address, and a
+// burst of independent cache misses overlaps only as far as the loop's instructions fit the CPU's
+// reorder window. With one table the group load is a bare bounds check. The trade-off: growing
+// the groups reallocates (and copies) the first level too, 64 MiB for IPv4, on the control path
+// and only when the group count doubles; create the table with enough groups to avoid it.
+//
 // Entry (Int32, so V8 keeps it a small integer; one word like rte_lpm's tbl entry):
-//   bit 31 VALID (the entry is negative), bit 30 GROUP (bits 0..21 are a group index),
+//   bit 31 VALID (the entry is negative), bit 30 GROUP (bits 0..21 are a block number, above),
 //   bits 22..29 the depth of the prefix that wrote it (0..128), bits 0..21 the next hop.
-// Next hops are therefore 0 .. 2^22-1 and groups at most 2^22 (a billion entries): enough.
+// Next hops are therefore 0 .. 2^22-1, and groups 2^22 - 2^first/256 at most (IPv4: 4,128,768,
+// a billion entries): enough.
 //
 // Updates (add/delete) while lookups continue, as rte_lpm orders them: a new group is filled
 // completely before the entry that links it is written, and a group is unlinked (its parent entry
@@ -24,10 +37,13 @@
 // Everything here except the lookups is the control path: it may allocate (a new rule, a grown
 // group table) and throws RangeError on bad input. Lookups allocate nothing and never throw.
 
+import { native } from '../../native.js';
+import { LPM4_FIRST_BITS, LPM6_FIRST_BITS, LPM_DEPTH_SHIFT, LPM_GROUP_BIT, LPM_LOW_MASK } from './lpm-layout.js';
+
 const VALID = -0x80000000 | 0; // bit 31
-const GROUP = 0x40000000;
-const DEPTH_SHIFT = 22;
-const LOW = 0x3fffff;
+const GROUP = LPM_GROUP_BIT;
+const DEPTH_SHIFT = LPM_DEPTH_SHIFT;
+const LOW = LPM_LOW_MASK;
 /** Largest next hop a table stores. */
 export const MAX_NEXT_HOP = LOW;
 /** What a lookup returns for no route. */
@@ -47,12 +63,14 @@ export interface LpmOptions {
 export class StrideTrie {
   readonly bits: number;
   readonly first: number;
-  /** First level: 2^first entries. */
-  readonly top: Int32Array;
-  /** Groups: 256 entries each, group g at [g*256, g*256+256). */
-  groups: Int32Array;
+  /** Both levels (see the file comment). Replaced by a larger copy when the groups grow: read it
+   *  again after any add (a lookup loop reads it once per burst). */
+  table: Int32Array;
+  /** Block number of group 0: 2^first / 256. */
+  private readonly base: number;
   private groupCap: number;
   private readonly maxGroups: number;
+  /** Recycled groups, by block number. */
   private readonly free: number[] = [];
   private nextGroup = 0;
   private used = 0;
@@ -61,13 +79,15 @@ export class StrideTrie {
   private nRules = 0;
 
   constructor(bits: number, first: number, o: LpmOptions = {}) {
-    if (first % 8 !== 0 || first < 8 || first > bits) throw new RangeError(`first level ${first}: a multiple of 8 up to ${bits}`);
+    if (first % 8 !== 0 || first < 8 || first > Math.min(bits, 24)) throw new RangeError(`first level ${first}: a multiple of 8 up to ${Math.min(bits, 24)}`);
     this.bits = bits;
     this.first = first;
-    this.top = new Int32Array(1 << first);
+    this.base = (1 << first) >>> 8;
+    const most = LOW + 1 - this.base;
     this.maxGroups = o.maxGroups ?? 65536;
-    this.groupCap = Math.min(o.groups ?? 256, this.maxGroups);
-    this.groups = new Int32Array(this.groupCap * 256);
+    if (!Number.isInteger(this.maxGroups) || this.maxGroups < 1 || this.maxGroups > most) throw new RangeError(`maxGroups ${this.maxGroups}: an integer 1..${most}`);
+    this.groupCap = Math.max(1, Math.min(o.groups ?? 256, this.maxGroups));
+    this.table = new Int32Array((1 << first) + this.groupCap * 256);
     this.rules = Array.from({ length: bits + 1 }, () => new Map<string, number>());
   }
 
@@ -126,13 +146,12 @@ export class StrideTrie {
 
   /** Longest-prefix lookup of a key given as bytes at u8[off..]: next hop or NO_ROUTE. */
   lookupBytes(u8: Uint8Array, off: number): number {
-    const f = this.first;
+    const f = this.first, t = this.table;
     let i = 0;
     for (let b = 0; b < f; b += 8) i = (i << 8) | u8[off + (b >> 3)]!;
-    let e = this.top[i]!;
+    let e = t[i]!;
     let at = off + (f >> 3);
-    const g = this.groups;
-    while ((e & GROUP) !== 0) e = g[((e & LOW) << 8) | u8[at++]!]!;
+    while ((e & GROUP) !== 0) e = t[((e & LOW) << 8) | u8[at++]!]!;
     return e < 0 ? e & LOW : NO_ROUTE;
   }
 
@@ -146,30 +165,28 @@ export class StrideTrie {
    * == depth (delete; e is then the covering route or 0), descending into groups below.
    */
   private apply(key: Uint8Array, depth: number, e: number, del: boolean): void {
-    let arr = this.top, base = 0, off = 0, stride = this.first;
-    const path: Array<[Int32Array, number, number]> = []; // (parent array, index, group) for collapse
+    let base = 0, off = 0, stride = this.first;
+    const path: number[] = []; // the entries that link the groups on the way down, for collapse
     for (;;) {
       const idx = bitsAt(key, off, stride);
       if (depth <= off + stride) {
         const span = 2 ** (off + stride - depth);
         const start = idx - (idx % span);
-        for (let i = start; i < start + span; i++) this.set(arr, base + i, e, depth, del);
+        for (let i = start; i < start + span; i++) this.set(base + i, e, depth, del);
         break;
       }
-      let cur = arr[base + idx]!;
+      let cur = this.table[base + idx]!;
       if ((cur & GROUP) === 0) {
         // Delete: nothing longer was expanded below a leaf, unless two siblings of this depth
         // were folded into it (collapse); then it is expanded again to take one out.
         if (del && !(cur < 0 && depthOf(cur) === depth)) break;
-        const g = this.allocGroup();
-        const gb = g << 8;
-        this.groups.fill(cur, gb, gb + 256); // fill first, then link (readers never see a hole)
-        arr = arr === this.top ? arr : this.groups; // groups may have grown (reallocated)
-        arr[base + idx] = GROUP | g;
-        cur = GROUP | g;
+        const b = this.allocGroup(); // may replace this.table by a larger copy
+        const t = this.table;
+        t.fill(cur, b << 8, (b << 8) + 256); // fill first, then link (readers never see a hole)
+        t[base + idx] = GROUP | b;
+        cur = GROUP | b;
       }
-      path.push([arr, base + idx, cur & LOW]);
-      arr = this.groups;
+      path.push(base + idx);
       base = (cur & LOW) << 8;
       off += stride;
       stride = 8;
@@ -177,55 +194,54 @@ export class StrideTrie {
     if (del) this.collapse(path);
   }
 
-  private set(arr: Int32Array, i: number, e: number, depth: number, del: boolean): void {
-    const cur = arr[i]!;
+  private set(i: number, e: number, depth: number, del: boolean): void {
+    const t = this.table;
+    const cur = t[i]!;
     if ((cur & GROUP) !== 0) {
       const gb = (cur & LOW) << 8;
-      for (let j = 0; j < 256; j++) this.set(this.groups, gb + j, e, depth, del);
-      if (del) this.collapseOne(arr, i);
+      for (let j = 0; j < 256; j++) this.set(gb + j, e, depth, del);
+      if (del) this.collapseOne(i);
       return;
     }
-    if (del ? cur < 0 && depthOf(cur) === depth : cur >= 0 || depthOf(cur) <= depth) arr[i] = e;
+    if (del ? cur < 0 && depthOf(cur) === depth : cur >= 0 || depthOf(cur) <= depth) t[i] = e;
   }
 
   /** After a delete: groups on the path whose 256 entries are now one leaf fold into the parent. */
-  private collapse(path: Array<[Int32Array, number, number]>): void {
-    for (let k = path.length - 1; k >= 0; k--) {
-      const [arr, i] = path[k]!;
-      const a = arr === this.top ? this.top : this.groups;
-      if (!this.collapseOne(a, i)) break;
-    }
+  private collapse(path: number[]): void {
+    for (let k = path.length - 1; k >= 0; k--) if (!this.collapseOne(path[k]!)) break;
   }
 
-  private collapseOne(arr: Int32Array, i: number): boolean {
-    const cur = arr[i]!;
+  private collapseOne(i: number): boolean {
+    const t = this.table;
+    const cur = t[i]!;
     if ((cur & GROUP) === 0) return true;
-    const g = cur & LOW, gb = g << 8, gr = this.groups;
-    const v = gr[gb]!;
+    const b = cur & LOW, gb = b << 8;
+    const v = t[gb]!;
     if ((v & GROUP) !== 0) return false;
-    for (let j = 1; j < 256; j++) if (gr[gb + j] !== v) return false;
-    arr[i] = v; // unlink first, then recycle
-    this.free.push(g);
+    for (let j = 1; j < 256; j++) if (t[gb + j] !== v) return false;
+    t[i] = v; // unlink first, then recycle
+    this.free.push(b);
     this.used--;
     return true;
   }
 
+  /** A free group's block number. */
   private allocGroup(): number {
-    const g = this.free.pop();
-    if (g !== undefined) {
+    const b = this.free.pop();
+    if (b !== undefined) {
       this.used++;
-      return g;
+      return b;
     }
     if (this.nextGroup >= this.groupCap) {
       if (this.groupCap >= this.maxGroups) throw new RangeError(`out of prefix groups (${this.maxGroups}); create the table with a larger maxGroups`);
       const cap = Math.min(this.groupCap * 2, this.maxGroups);
-      const ng = new Int32Array(cap * 256);
-      ng.set(this.groups);
-      this.groups = ng;
+      const nt = new Int32Array((1 << this.first) + cap * 256);
+      nt.set(this.table);
+      this.table = nt;
       this.groupCap = cap;
     }
     this.used++;
-    return this.nextGroup++;
+    return this.base + this.nextGroup++;
   }
 }
 
@@ -252,7 +268,7 @@ export class Lpm4 {
   private readonly k = new Uint8Array(4);
 
   constructor(o: LpmOptions = {}) {
-    this.trie = new StrideTrie(32, 24, o);
+    this.trie = new StrideTrie(32, LPM4_FIRST_BITS, o);
   }
 
   get size(): number {
@@ -269,19 +285,36 @@ export class Lpm4 {
 
   /** Next hop for ip, or NO_ROUTE. */
   lookup(ip: number): number {
-    let e = this.trie.top[ip >>> 8]!;
-    if ((e & GROUP) !== 0) e = this.trie.groups[((e & LOW) << 8) | (ip & 0xff)]!;
+    const t = this.trie.table;
+    let e = t[ip >>> 8]!;
+    if ((e & GROUP) !== 0) e = t[((e & LOW) << 8) | (ip & 0xff)]!;
     return e < 0 ? e & LOW : NO_ROUTE;
   }
 
-  /** rte_lpm_lookup_bulk: out[i] = next hop of ips[at + i] (NO_ROUTE for none), i < n. */
+  /**
+   * rte_lpm_lookup_bulk: out[i] = next hop of ips[at + i] (NO_ROUTE for none), i < n. One N-API
+   * call per burst into Rust (crates/core/src/lpm), which reads this table in place and has all
+   * of the burst's first-level misses in flight at once (it prefetches them), which the JS loop
+   * (lookupBurstJs) cannot: docs/apps.md, "Why one table and a native burst lookup". Arguments the native side refuses (a range past an array's
+   * end, `out` overlapping `ips`) fall back to lookupBurstJs, so this never throws.
+   */
   lookupBurst(ips: Uint32Array | Int32Array, out: Int32Array, n: number, at = 0): void {
-    const top = this.trie.top, g = this.trie.groups;
+    if (native.lpm4LookupBurst(this.trie.table, ips, at, out, n) !== n) this.lookupBurstJs(ips, out, n, at);
+  }
+
+  /**
+   * lookupBurst in JS, without the N-API call (a burst of a few addresses, or a caller that
+   * measures the two). One loop of independent loads; the constants are literals because an
+   * exported `const` (NO_ROUTE) is a module cell that TurboFan loads and hole-checks at every use
+   * inside the loop. Pass one array type (a Uint32Array) so that the loads stay monomorphic.
+   */
+  lookupBurstJs(ips: Uint32Array | Int32Array, out: Int32Array, n: number, at = 0): void {
+    const t = this.trie.table;
     for (let i = 0; i < n; i++) {
       const ip = ips[at + i]!;
-      let e = top[ip >>> 8]!;
-      if ((e & GROUP) !== 0) e = g[((e & LOW) << 8) | (ip & 0xff)]!;
-      out[i] = e < 0 ? e & LOW : NO_ROUTE;
+      let e = t[ip >>> 8]!;
+      if ((e & 0x40000000) !== 0) e = t[((e & 0x3fffff) << 8) | (ip & 0xff)]!;
+      out[i] = e < 0 ? e & 0x3fffff : -1;
     }
   }
 
@@ -298,7 +331,7 @@ export class Lpm6 {
   readonly trie: StrideTrie;
 
   constructor(o: LpmOptions = {}) {
-    this.trie = new StrideTrie(128, 16, { maxGroups: 1 << 20, ...o });
+    this.trie = new StrideTrie(128, LPM6_FIRST_BITS, { maxGroups: 1 << 20, ...o });
   }
 
   get size(): number {
@@ -315,11 +348,10 @@ export class Lpm6 {
 
   /** Next hop of the address at u8[off .. off+16), or NO_ROUTE. */
   lookup(u8: Uint8Array, off = 0): number {
-    let e = this.trie.top[(u8[off]! << 8) | u8[off + 1]!]!;
-    if ((e & GROUP) === 0) return e < 0 ? e & LOW : NO_ROUTE;
-    const g = this.trie.groups;
+    const t = this.trie.table;
+    let e = t[(u8[off]! << 8) | u8[off + 1]!]!;
     let at = off + 2;
-    do e = g[((e & LOW) << 8) | u8[at++]!]!; while ((e & GROUP) !== 0);
+    while ((e & GROUP) !== 0) e = t[((e & LOW) << 8) | u8[at++]!]!;
     return e < 0 ? e & LOW : NO_ROUTE;
   }
 }

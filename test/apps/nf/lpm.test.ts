@@ -4,6 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Lpm4, Lpm6, NO_ROUTE, formatIPv6, parseIPv4, parseIPv6, parsePrefix } from '../../../src/apps/nf/lpm.js';
+import { native } from '../../../src/native.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -137,4 +138,54 @@ test('Lpm6: random routes agree with brute force; text forms parse', () => {
     const x = i % 3 === 0 ? rules[r() % rules.length]!.a : addr();
     assert.equal(lpm.lookup(x), ref(x));
   }
+});
+
+test('Lpm4: the native burst lookup equals the JS one and single lookups, through growth and deletes', () => {
+  // groups: 1 makes the table grow (a new, larger Int32Array) many times: the native side reads
+  // whichever table is current, passed per call.
+  const r = rng(11), lpm = new Lpm4({ groups: 1 });
+  const routes: Array<[number, number]> = [];
+  for (let i = 0; i < 3000; i++) {
+    const d = 14 + (r() % 19), p = (r() & mask(d)) >>> 0; // few short prefixes: each rewrites 2^(24-d) entries
+    lpm.add(p, d, r() % 5000);
+    routes.push([p, d]);
+  }
+  const n = 4096, ips = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    const [p, d] = routes[r() % routes.length]!;
+    ips[i] = i % 4 === 0 ? r() : (p | (r() & ~mask(d))) >>> 0;
+  }
+  const check = () => {
+    const a = new Int32Array(64), b = new Int32Array(64);
+    for (let at = 0; at < n; at += 64) {
+      a.fill(7); b.fill(7);
+      lpm.lookupBurst(ips, a, 64, at);
+      lpm.lookupBurstJs(ips, b, 64, at);
+      assert.deepEqual(a, b, `burst at ${at}`);
+      for (let i = 0; i < 64; i++) assert.equal(a[i], lpm.lookup(ips[at + i]!));
+    }
+  };
+  check();
+  assert.ok(lpm.trie.groupsUsed > 1);
+  for (let i = 0; i < 1500; i++) lpm.delete(...routes[i]!);
+  check();
+  // A short burst, an offset, and what the native side refuses (it then falls back to JS): a
+  // range past the end of ips, and out overlapping ips.
+  const out = new Int32Array(8).fill(7);
+  lpm.lookupBurst(ips, out, 3, n - 3);
+  assert.deepEqual([...out.subarray(0, 3)], [...ips.subarray(n - 3)].map((x) => lpm.lookup(x)));
+  assert.equal(out[3], 7, 'nothing written past n');
+  const both = new Int32Array(16);
+  both.set(ips.subarray(0, 16));
+  const want = [...both].map((x) => lpm.lookup(x >>> 0));
+  lpm.lookupBurst(both, both, 16);
+  assert.deepEqual([...both], want, 'in place (out = ips) still right, via the JS loop');
+  const t = lpm.trie.table;
+  assert.equal(native.lpm4LookupBurst(t, both, 0, both, 16), 0, 'out overlapping ips: refused');
+  assert.equal(native.lpm4LookupBurst(t, ips, 0, t.subarray(0, 16), 16), 0, 'out inside the table: refused');
+  assert.equal(native.lpm4LookupBurst(t, ips, n - 3, out, 4), 0, 'past the end of ips: refused');
+  assert.equal(native.lpm4LookupBurst(t, ips, 0, out, 9), 0, 'past the end of out: refused');
+  assert.equal(native.lpm4LookupBurst(new Int32Array(10), ips, 0, out, 4), 0, 'a table without a first level: refused');
+  assert.equal(native.lpm4LookupBurst(t, new Float64Array(4) as unknown as Uint32Array, 0, out, 4), 0, 'not 32-bit addresses: refused');
+  assert.equal(native.lpm4LookupBurst(t, ips, 0, out, 8), 8);
 });
