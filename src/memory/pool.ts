@@ -320,7 +320,8 @@ export class PoolView {
       // Refill: one burst from the shared ring, enough for this request plus a cache's worth.
       let want = this.size + n - len;
       if (len + want > L.POOL_CACHE_MAX) want = L.POOL_CACHE_MAX - len;
-      len += this.free.dequeueMc(u32, c + len, want);
+      const got = this.free.dequeueMc(u32, c + len, want);
+      len = CHECKS ? this.keepBuffers(c, len, got) : len + got;
     }
     const take = n < len ? n : len;
     if (take === this.fastN) out.set(this.cacheSub(len - take));
@@ -361,9 +362,33 @@ export class PoolView {
     return v;
   }
 
+  /**
+   * What came out of the shared free ring, a[base+len .. base+len+got), kept only where it is a
+   * buffer: the ring is written by every thread of every process on the pool, and a producer
+   * that took over a dead one's reservation fills it with 0xffffffff (ring.ts waitTail). One load
+   * per handle, per refill (not per burst). Refused values are counted as bad handles. Returns
+   * the new length.
+   */
+  private keepBuffers(base: number, len: number, got: number, a: Uint32Array = this.u32): number {
+    const ok = this.ok;
+    let w = base + len;
+    for (let k = base + len, end = base + len + got; k < end; k++) {
+      const h = a[k]!;
+      if (ok[h] === 1) a[w++] = h;
+    }
+    const kept = w - base - len;
+    if (kept !== got) {
+      this.bad += got - kept;
+      this.f64[this.cntIdx + 3] = this.bad;
+      warnOnce('RINGWAY_BAD_HANDLE', `ringway: pool ${this.poolId}: ${got - kept} value(s) in the shared free ring were no buffer (a peer that died mid-free, taken over; or a scribbled ring): refused, counted in stats().badHandles`, true);
+    }
+    return len + kept;
+  }
+
   /** Requests larger than the cache go to the shared ring directly (then the cache tops up). */
   private allocLarge(out: Uint32Array, n: number): number {
     let got = this.free.dequeueMc(out, 0, n);
+    if (CHECKS) got = this.keepBuffers(0, 0, got, out);
     const u32 = this.u32, c = this.c;
     while (got < n && this.len > 0) out[got++] = u32[c + --this.len]!;
     this.allocs += got;

@@ -69,6 +69,52 @@ function nap(): void {
   Atomics.wait(napCell, 0, 0, 0.05);
 }
 
+// MP/MC: how long a call waits for an earlier reservation to publish before it takes over
+// (ring.rs wait_tail, the same 2 s). A peer that died between reserving and publishing (a worker
+// terminated mid-call) would otherwise hang every later producer or consumer of a shared ring,
+// the pool's free ring among them (rte_ring spins forever there). A correct peer publishes within
+// nanoseconds; only one descheduled for longer than this between the two would be overtaken.
+let stallMs = 2000;
+let stalls = 0;
+
+/** Tests: shorten the take-over wait (ms) for this thread; returns the previous value. */
+export function setRingStallTimeout(ms: number): number {
+  const old = stallMs;
+  stallMs = ms;
+  return old;
+}
+
+/** Reservations this thread took over from a peer that never published (or a scribbled tail). */
+export function ringStalls(): number {
+  return stalls;
+}
+
+/**
+ * Waits until the tail at i32[idx] reaches `head` (earlier reservations publish in order).
+ * False when it gave up: the tail stood still for stallMs, or is impossibly far (> capacity)
+ * from our reservation. Spins, then naps; never throws.
+ */
+function waitTail(i32: Int32Array, idx: number, head: number, capacity: number): boolean {
+  let last = Atomics.load(i32, idx), since = 0;
+  for (let spins = 0; last !== head; spins++) {
+    if (((head - last) >>> 0) > capacity) break; // scribbled: no peer will bring it to us
+    if (spins > 256) {
+      const now = performance.now();
+      if (since === 0) since = now;
+      else if (now - since > stallMs) break;
+      nap();
+    }
+    const t = Atomics.load(i32, idx);
+    if (t !== last) {
+      last = t;
+      since = 0; // it moves: an earlier peer is publishing, keep waiting
+    }
+  }
+  if (last === head) return true;
+  stalls++;
+  return false;
+}
+
 export interface RingWaitOptions {
   /** Polls before sleeping (bounded spin). */
   spin?: number;
@@ -286,7 +332,13 @@ export class Ring {
     const u32 = this.u32, s = this.s, mask = this.mask;
     for (let k = 0; k < n; k++) u32[s + ((head + k) & mask)] = src[at + k]!;
     // Publish in reservation order: wait for earlier producers' Release of prod_tail.
-    for (let spins = 0; Atomics.load(i32, h + PROD_TAIL) !== head; spins++) if (spins > 256) nap();
+    if (Atomics.load(i32, h + PROD_TAIL) !== head && !waitTail(i32, h + PROD_TAIL, head, this.capacity)) {
+      // The earlier reservation [tail, head) will never be written: fill it with 0xffffffff (no
+      // pool has that handle; the pool's alloc refuses it) so consumers never see a stale value
+      // that would be a handle twice (ring.rs enqueue does the same).
+      const t = Atomics.load(i32, h + PROD_TAIL);
+      if (((head - t) >>> 0) <= this.capacity) for (let i = t; i !== head; i = (i + 1) | 0) u32[s + (i & mask)] = 0xffffffff;
+    }
     // Release (seq-cst: several producers hand prod_tail on in turn): pairs with the consumers'
     // Acquire of prod_tail and the next producer's wait above.
     Atomics.store(i32, h + PROD_TAIL, (head + n) | 0);
@@ -318,7 +370,9 @@ export class Ring {
     }
     const u32 = this.u32, s = this.s, mask = this.mask;
     for (let k = 0; k < n; k++) dst[at + k] = u32[s + ((head + k) & mask)]!;
-    for (let spins = 0; Atomics.load(i32, h + CONS_TAIL) !== head; spins++) if (spins > 256) nap();
+    // Release in reservation order; an earlier consumer that died holding [tail, head) is taken
+    // over (what it was taking is lost to its hands: the pool's sweep, memory/reclaim.ts, finds it).
+    if (Atomics.load(i32, h + CONS_TAIL) !== head) waitTail(i32, h + CONS_TAIL, head, this.capacity);
     Atomics.store(i32, h + CONS_TAIL, (head + n) | 0);
     if (sleeping(i32, h + PROD_WAITERS)) this.wake();
     return n;

@@ -225,3 +225,34 @@ test('pcap RX: a corrupt record ends the stream counted in ierrors and reported'
   pool.close();
   rmSync(dir, { recursive: true });
 });
+
+test('a freer that died mid-enqueue on the pool free ring wedges nobody, and its slots are never handed out', async () => {
+  const { setRingStallTimeout, ringStalls } = await import('../../src/ring/ring.js');
+  const old = setRingStallTimeout(50);
+  const pool = Pool.create({ buffers: 1024, hugepages: 'never', cacheSize: 32 });
+  const v = pool.view();
+  try {
+    const hs = new Uint32Array(1024);
+    const got = v.allocBurst(hs, 1024);
+    // a dead thread reserved 3 slots of the free ring and never published them
+    const ring = (v as unknown as { free: { i32: Int32Array; h: number } }).free;
+    Atomics.add(ring.i32, ring.h + (RL.RING_OFF_PROD_HEAD >> 2), 3);
+    const stalls = ringStalls();
+    v.freeBurst(hs, got - 3); // overflows the cache: pushes into the free ring behind the dead reservation
+    v.flush();
+    assert.ok(ringStalls() > stalls, 'the free took the dead reservation over');
+    // everything that comes back out is a buffer: the three dead slots are refused and counted
+    const again = new Uint32Array(1024);
+    const n = v.allocBurst(again, 1024);
+    for (let i = 0; i < n; i++) assert.ok(v.valid(again[i]!), `handle ${again[i]} handed out`);
+    assert.ok(n >= got - 3 - 32 && n <= got - 3, `allocated ${n} of ${got - 3}`);
+    assert.equal(num(pool.stats(), 'badHandles'), 3);
+    v.freeBurst(again, n);
+    v.freeBurst(hs.subarray(got - 3), 3);
+  } finally {
+    setRingStallTimeout(old);
+    v.close();
+  }
+  assert.deepEqual(pool.audit(), { missing: 0, duplicates: 0 });
+  pool.close();
+});

@@ -108,3 +108,35 @@ test('bad capacity and bad attach are clear errors', () => {
     e.code === 'ERR_RINGWAY_INVALID_ARGUMENT' && /power of two/.test(e.message));
   assert.throws(() => RingRegion.attach(987654), (e: Error & { code?: string }) => e.code === 'ERR_RINGWAY_CLOSED');
 });
+
+test('MP/MC: a peer that died between reserving and publishing is taken over, never waited on forever', async () => {
+  const { setRingStallTimeout, ringStalls } = await import('../../src/ring/ring.js');
+  const old = setRingStallTimeout(50);
+  try {
+    const r = RingRegion.create(16);
+    const ring = r.ring, i32 = ring.i32;
+    const { RING_OFF_PROD_HEAD, RING_OFF_CONS_HEAD } = await import('../../src/ring/layout.js');
+    const PROD_HEAD = RING_OFF_PROD_HEAD >> 2, CONS_HEAD = RING_OFF_CONS_HEAD >> 2;
+    const stalls0 = ringStalls();
+    // a producer reserved 3 slots and died: prod_head moved, prod_tail did not
+    Atomics.add(i32, PROD_HEAD, 3);
+    const t0 = performance.now();
+    assert.equal(ring.enqueueMp(Uint32Array.of(7, 8), 0, 2), 2);
+    assert.ok(performance.now() - t0 >= 45, 'it waited for the dead producer first');
+    assert.equal(ringStalls(), stalls0 + 1);
+    const out = new Uint32Array(8);
+    assert.equal(ring.dequeueMc(out, 0, 8), 5);
+    assert.deepEqual([...out.subarray(0, 5)], [0xffffffff, 0xffffffff, 0xffffffff, 7, 8], 'the dead reservation reads as no handle');
+    // a consumer reserved 2 entries and died: cons_head moved, cons_tail did not
+    assert.equal(ring.enqueueMp(Uint32Array.of(1, 2, 3, 4), 0, 4), 4);
+    Atomics.add(i32, CONS_HEAD, 2);
+    assert.equal(ring.dequeueMc(out, 0, 8), 2);
+    assert.deepEqual([...out.subarray(0, 2)], [3, 4]);
+    assert.equal(ringStalls(), stalls0 + 2);
+    assert.equal(ring.enqueueMp(Uint32Array.of(9), 0, 1), 1, 'the ring works on');
+    assert.equal(ring.dequeueMc(out, 0, 8), 1);
+    r.close();
+  } finally {
+    setRingStallTimeout(old);
+  }
+});
