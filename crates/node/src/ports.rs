@@ -32,8 +32,10 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> crate::errors::Resu
             return Err(invalid(format!("port '{spec}': {queues} queues; use 1 to {PORT_MAX_QUEUES}")));
         }
         let nq = queues as usize;
-        // the id first: native ports write its low 16 bits into META_PORT of what they receive
-        let id = registry::reserve();
+        // the id first: native ports write its low 16 bits (its tag, unique among live ports:
+        // registry.rs) into META_PORT of what they receive; a failed open frees it
+        let reserved = registry::reserve_port()?;
+        let id = reserved.id();
         let mut out =
             PortOpened { id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None };
         let entry = match parsed {
@@ -65,13 +67,13 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> crate::errors::Resu
                 }
                 out.kind = "pcap".into();
                 let block = Arc::new(PortBlock::create(PORT_KIND_PCAP, 1, [0x02, 0x50, 0x43, 0x41, 0x50, 0x01], pool_id).js()?);
-                let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), id as u16).js()?;
+                let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), reserved.tag()).js()?;
                 PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
             }
             PortSpec::Virtio { bdf, transport } => {
                 out.kind = "virtio".into();
                 let block = Arc::new(PortBlock::create(PORT_KIND_VIRTIO, nq, [0; 6], pool_id).js()?);
-                let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone(), id as u16).js()?);
+                let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone(), reserved.tag()).js()?);
                 PortEntry { block, native: Some(v.clone() as Arc<dyn NativePort>), ring: None, virtio: Some(v) }
             }
             PortSpec::AfPacket { iface } => {
@@ -95,11 +97,11 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> crate::errors::Resu
             }
         };
         let native = entry.native.clone();
-        registry::insert_at(id, Obj::Port(Arc::new(entry)));
+        reserved.insert(entry);
         out.id = id;
         if let Some(n) = native {
             // received packets carry the port's id (META_PORT); pcap and virtio took it at open
-            n.set_port_id(id as u16);
+            n.set_port_id(id as u16); // the tag: registry::PortId::tag
         }
         Ok(out)
     })
