@@ -314,21 +314,6 @@ pub fn native_tx_burst(slot: u32, q: u32, n: u32) -> u32 {
     })
 }
 
-/// Reads argument `i` as a u32; `bad` when it is missing or not a number.
-///
-/// # Safety
-/// `env` and `argv[i]` come from the running callback (napi_get_cb_info).
-unsafe fn raw_u32(env: napi::sys::napi_env, argv: &[napi::sys::napi_value; 3], i: usize, bad: u32) -> u32 {
-    let mut v = 0u32;
-    // SAFETY: env/value of the current callback (caller); v is a valid out pointer.
-    let st = unsafe { napi::sys::napi_get_value_uint32(env, argv[i], &mut v) };
-    if st == napi::sys::Status::napi_ok {
-        v
-    } else {
-        bad
-    }
-}
-
 /// The burst entry points as raw N-API callbacks: (slot, q, n) -> u32. The napi-rs generated
 /// wrapper of even a plain numeric function opens and closes a borrow-tracking scope with a
 /// malloc/free on every call (~40% of an empty burst on the host); these do only what the call
@@ -336,18 +321,13 @@ unsafe fn raw_u32(env: napi::sys::napi_env, argv: &[napi::sys::napi_value; 3], i
 macro_rules! raw_burst {
     ($name:ident, $f:ident) => {
         unsafe extern "C" fn $name(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
-            let mut argc = 3usize;
-            let mut argv: [napi::sys::napi_value; 3] = [std::ptr::null_mut(); 3];
-            // SAFETY: env/info of this callback; argv has room for argc values (N-API fills
-            // missing ones with undefined).
-            unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut()) };
-            // SAFETY: argv was filled by napi_get_cb_info above for this env.
-            let (slot, q, n) = unsafe { (raw_u32(env, &argv, 0, u32::MAX), raw_u32(env, &argv, 1, u32::MAX), raw_u32(env, &argv, 2, 0)) };
-            let got = $f(slot, q, n);
-            let mut out = std::ptr::null_mut();
-            // SAFETY: env of this callback; out is a valid out pointer.
-            unsafe { napi::sys::napi_create_uint32(env, got, &mut out) };
-            out
+            // SAFETY: env/info of this callback, and the values read from it.
+            unsafe {
+                let [slot, q, n] = crate::raw::args::<3>(env, info);
+                let (slot, q, n) =
+                    (crate::raw::u32_arg(env, slot, u32::MAX), crate::raw::u32_arg(env, q, u32::MAX), crate::raw::u32_arg(env, n, 0));
+                crate::raw::ret_u32(env, $f(slot, q, n))
+            }
         }
     };
 }
