@@ -335,9 +335,7 @@ impl NativePort for AfPacketPort {
             }
         }
         qs.cache.free(&out[n..got]);
-        self.block.add(q, PORT_Q_IPACKETS, n as u64);
-        self.block.add(q, PORT_Q_IBYTES, bytes);
-        self.block.add(q, PORT_Q_IERRORS, errors);
+        self.block.count_rx(q, n as u64, bytes, errors);
         self.block.add(q, PORT_Q_IMISSED, drops);
         n
     }
@@ -396,19 +394,13 @@ impl NativePort for AfPacketPort {
             // SAFETY: sendto with no buffer on a bound TX_RING socket is the documented kick.
             unsafe { libc::sendto(tx.fd.as_raw_fd(), std::ptr::null(), 0, libc::MSG_DONTWAIT, std::ptr::null(), 0) };
         }
-        self.block.add(q, PORT_Q_OPACKETS, queued as u64);
-        self.block.add(q, PORT_Q_OBYTES, bytes);
-        self.block.add(q, PORT_Q_OERRORS, errors);
+        self.block.count_tx(q, queued as u64, bytes, errors);
         n
     }
 
     fn close(&self) -> Result<()> {
-        for m in &self.queues {
-            let q = kernel_port::take(m);
-            drop(q); // sockets closed (promiscuous mode and fanout membership go with them), rings unmapped, cache flushed
-        }
-        self.block.set_link(false, 0);
-        Ok(())
+        // sockets closed (promiscuous mode and fanout membership go with them), rings unmapped, caches flushed
+        kernel_port::close_queues(&self.queues, &self.block)
     }
 
     fn set_port_id(&self, id: u16) {

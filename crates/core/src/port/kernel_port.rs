@@ -4,6 +4,7 @@
 //! carrying a copy.
 use super::netdev::{self, KernelInfo};
 use super::PortBlock;
+use crate::error::Result;
 use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
 use std::sync::Mutex;
 
@@ -44,4 +45,14 @@ impl KernelPortState {
 /// lock: close must release it either way.
 pub fn take<T>(m: &Mutex<Option<T>>) -> Option<T> {
     m.lock().map(|mut g| g.take()).unwrap_or_else(|e| e.into_inner().take())
+}
+
+/// close() of a port whose queues need nothing but dropping (af_packet, tap): each queue's socket
+/// or fd is closed and its cache flushed back to the pool, then the link reads down.
+pub fn close_queues<Q>(queues: &[Mutex<Option<Q>>], block: &PortBlock) -> Result<()> {
+    for m in queues {
+        drop(take(m));
+    }
+    block.set_link(false, 0);
+    Ok(())
 }

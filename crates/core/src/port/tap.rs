@@ -132,9 +132,7 @@ impl NativePort for TapPort {
             n += 1;
         }
         qs.cache.free(&out[n..got]);
-        self.block.add(q, PORT_Q_IPACKETS, n as u64);
-        self.block.add(q, PORT_Q_IBYTES, bytes);
-        self.block.add(q, PORT_Q_IERRORS, errors);
+        self.block.count_rx(q, n as u64, bytes, errors);
         n
     }
 
@@ -176,18 +174,12 @@ impl NativePort for TapPort {
             }
         }
         qs.cache.free(&done[..nd]);
-        self.block.add(q, PORT_Q_OPACKETS, sent);
-        self.block.add(q, PORT_Q_OBYTES, bytes);
-        self.block.add(q, PORT_Q_OERRORS, errors);
+        self.block.count_tx(q, sent, bytes, errors);
         n
     }
 
     fn close(&self) -> Result<()> {
-        for m in &self.queues {
-            drop(kernel_port::take(m));
-        }
-        self.block.set_link(false, 0);
-        Ok(())
+        kernel_port::close_queues(&self.queues, &self.block)
     }
 
     fn set_port_id(&self, id: u16) {

@@ -451,9 +451,7 @@ impl NativePort for AfXdpPort {
         if xs.polls % 4096 == 0 {
             self.kernel_stats(q, xs);
         }
-        self.block.add(q, PORT_Q_IPACKETS, n as u64);
-        self.block.add(q, PORT_Q_IBYTES, bytes);
-        self.block.add(q, PORT_Q_IERRORS, errors);
+        self.block.count_rx(q, n as u64, bytes, errors);
         n
     }
 
@@ -518,9 +516,7 @@ impl NativePort for AfXdpPort {
             }
             errors += self.reap(xs);
         }
-        self.block.add(q, PORT_Q_OPACKETS, k as u64);
-        self.block.add(q, PORT_Q_OBYTES, bytes);
-        self.block.add(q, PORT_Q_OERRORS, errors);
+        self.block.count_tx(q, k as u64, bytes, errors);
         n
     }
 
