@@ -50,6 +50,9 @@ export interface PipelineSnap {
   breaths: number;
   apps: Record<string, AppCounters & { cls: string }>;
   links: Record<string, LinkCounters>;
+  /** Packets on each link now: the live incarnation's sent minus delivered (what a dead worker's
+   *  links held died with it; its counters stay in `links`). */
+  occupancy: Record<string, number>;
 }
 
 export interface FwdSnap {
@@ -172,9 +175,12 @@ export class Sources {
       // The live configuration's apps and links (one that a reconfiguration removed leaves the
       // export, as it does without a restart).
       for (const a of Object.keys(live.apps)) apps[a] = { ...st.apps[a]!, cls: src.slots.apps[a]!.cls };
-      const links: PipelineSnap['links'] = {};
-      for (const l of Object.keys(live.links)) links[l] = st.links[l]!;
-      pipelines.push({ name, worker: src.worker, restarts: src.restarts ?? 0, breaths: st.breaths, apps, links });
+      const links: PipelineSnap['links'] = {}, occupancy: PipelineSnap['occupancy'] = {};
+      for (const [l, c] of Object.entries(live.links)) {
+        links[l] = st.links[l]!;
+        occupancy[l] = Math.max(0, c.sent - c.delivered);
+      }
+      pipelines.push({ name, worker: src.worker, restarts: src.restarts ?? 0, breaths: st.breaths, apps, links, occupancy });
     }
     const forwarders: FwdSnap[] = [];
     for (const [name, perQueue] of this.fwds) forwarders.push({ name, queues: perQueue() });
