@@ -1,7 +1,8 @@
-//! The few N-API calls a raw callback makes (the per-burst and ring-wake entry points that skip
-//! napi-rs's generated wrapper: see ports.rs raw_burst!): read this call's arguments, read one as
-//! a u32, return a u32. One place, so every raw callback reads missing or non-numeric arguments
-//! the same way (a value the caller picks, never a throw).
+//! The few N-API calls a raw callback makes (the per-burst entry points that skip napi-rs's
+//! generated wrapper: see ports.rs raw_burst!): read this call's arguments, read one as a u32,
+//! return a u32. One place, so every raw callback reads missing or non-numeric arguments the same
+//! way (a value the caller picks, never a throw). rings.rs raw_ring_wake still spells these calls
+//! out (the ring code is another branch's; it can use these once both land).
 use napi::sys::{napi_callback_info, napi_env, napi_value, Status};
 
 /// This call's first N arguments; N-API fills the ones the caller left out with undefined.

@@ -134,17 +134,22 @@ fn wake_in_view(data: *mut u8, len: usize, offset: u32) -> u32 {
 /// # Safety
 /// Called by N-API only, with this callback's env and info.
 pub unsafe extern "C" fn raw_ring_wake(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
-    // SAFETY: env/info of this callback, and the values read from it.
-    unsafe {
-        let [view, off] = crate::raw::args::<2>(env, info);
-        // a non-number offset is u32::MAX (refused); a missing view is undefined (None)
-        let off = crate::raw::u32_arg(env, off, u32::MAX);
-        let woke = match typed_array_bytes(env, view) {
-            Some((data, len)) => wake_in_view(data, len, off),
-            None => 0,
-        };
-        crate::raw::ret_u32(env, woke)
-    }
+    let mut argc = 2usize;
+    let mut argv: [napi::sys::napi_value; 2] = [std::ptr::null_mut(); 2];
+    // SAFETY: env/info of this callback; argv has room for argc values.
+    unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut()) };
+    let mut off = u32::MAX;
+    // SAFETY: env and argv[1] of this callback; a non-number leaves off at u32::MAX (refused).
+    unsafe { napi::sys::napi_get_value_uint32(env, argv[1], &mut off) };
+    // SAFETY: env and argv[0] of this callback (a missing argument is undefined: None).
+    let woke = match unsafe { typed_array_bytes(env, argv[0]) } {
+        Some((data, len)) => wake_in_view(data, len, off),
+        None => 0,
+    };
+    let mut out = std::ptr::null_mut();
+    // SAFETY: env of this callback; out is a valid out pointer.
+    unsafe { napi::sys::napi_create_uint32(env, woke, &mut out) };
+    out
 }
 
 /// The doorbell barrier mode, fixed for the process on first use (core ring/barrier.rs):
