@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool, PoolView } from '../src/memory/pool.js';
-import { Port } from '../src/port/port.js';
 import { requireTool } from './lib/skip.js';
+import { tsharkFields, writeCapture } from './lib/pcap.js';
 
 function ipv4udp(i: number): Uint8Array {
   const f = new Uint8Array(60);
@@ -28,20 +27,11 @@ test('examples/ttl.ts (the README pipeline) decrements TTLs in place, checksums 
   const dir = mkdtempSync(join(tmpdir(), 'ringway-ex-'));
   try {
     const input = join(dir, 'in.pcap'), output = join(dir, 'out.pcap');
-    const pool = Pool.create({ buffers: 512, hugepages: 'never' });
-    const w = Port.open(`pcap:tx=${input}`, { pool });
-    const hs = new Uint32Array(100);
-    w.pool.allocBurst(hs, 100);
-    hs.forEach((h, i) => { w.pool.reset(h); w.pool.u8.set(ipv4udp(i), w.pool.dataOffset(h)); w.pool.setDataLen(h, 60); });
-    assert.equal(w.txBurst(0, hs, 100), 100);
-    w.close();
-    PoolView.closeThreadViews();
-    pool.close();
+    writeCapture(input, 100, (v, h, i) => { v.u8.set(ipv4udp(i), v.dataOffset(h)); return 60; });
     const ex = new URL('../examples/ttl.js', import.meta.url).pathname;
     const out = execFileSync(process.execPath, [ex, input, output], { encoding: 'utf8' });
     assert.match(out, /^100 packets$/m);
-    const rows = execFileSync('tshark', ['-r', output, '-o', 'ip.check_checksum:TRUE', '-T', 'fields', '-e', 'ip.ttl', '-e', 'ip.checksum.status'],
-      { encoding: 'utf8', env: { ...process.env, HOME: dir } }).trim().split('\n');
+    const rows = tsharkFields(output, ['ip.ttl', 'ip.checksum.status'], dir, ['-o', 'ip.check_checksum:TRUE']);
     assert.equal(rows.length, 100);
     for (const r of rows) assert.equal(r, '63\t1', `ttl 63, checksum good (status 1; 0 = bad): ${r}`);
   } finally {

@@ -88,8 +88,8 @@ export const DEFS: Def[] = [
     values: (s) => s.pipelines.flatMap((p) => Object.entries(p.links).map(([l, c]): Sample => [{ pipeline: p.name, link: l, cause: 'link_full' }, c.full])),
   },
   {
-    name: 'ringway_link_packets', help: 'Packets on a link right now (sent minus delivered).', type: 'gauge', labels: ['pipeline', 'link'],
-    values: (s) => s.pipelines.flatMap((p) => Object.entries(p.links).map(([l, c]): Sample => [{ pipeline: p.name, link: l }, Math.max(0, c.sent - c.delivered)])),
+    name: 'ringway_link_packets', help: 'Packets on a link right now (sent minus delivered, by the running worker).', type: 'gauge', labels: ['pipeline', 'link'],
+    values: (s) => s.pipelines.flatMap((p) => Object.entries(p.occupancy).map(([l, n]): Sample => [{ pipeline: p.name, link: l }, n])),
   },
   { name: 'ringway_engine_breaths_total', help: 'Engine breaths (one pull of every source and push of every link).', type: 'counter', labels: ['pipeline', 'worker'], values: (s) => s.pipelines.map((p) => [{ pipeline: p.name, worker: p.worker }, p.breaths]) },
   { name: 'ringway_worker_restarts_total', help: 'Times the supervisor restarted a pipeline worker.', type: 'counter', labels: ['pipeline', 'worker'], values: (s) => s.pipelines.map((p) => [{ pipeline: p.name, worker: p.worker }, p.restarts]) },

@@ -6,7 +6,8 @@ import type { Pool } from '../memory/pool.js';
 import type { Port, QueueStats } from '../port/port.js';
 import * as L from '../port/layout.js';
 import type { CounterBlock } from '../pipeline/counters.js';
-import { readStats, type SlotMap } from '../pipeline/engine.js';
+import { readStats, type EngineStats, type SlotMap } from '../pipeline/engine.js';
+import { addStats, emptyStats } from '../pipeline/totals.js';
 import type { AppCounters, LinkCounters } from '../pipeline/counters.js';
 import { Mirror } from './mirror.js';
 
@@ -49,6 +50,9 @@ export interface PipelineSnap {
   breaths: number;
   apps: Record<string, AppCounters & { cls: string }>;
   links: Record<string, LinkCounters>;
+  /** Packets on each link now: the live incarnation's sent minus delivered (what a dead worker's
+   *  links held died with it; its counters stay in `links`). */
+  occupancy: Record<string, number>;
 }
 
 export interface FwdSnap {
@@ -73,6 +77,9 @@ export interface PipelineSource {
   worker: string;
   /** Times the supervisor restarted this worker. */
   restarts?: number;
+  /** What the worker's dead incarnations counted (a supervisor's restarts): added to the live
+   *  block, so the exported counters never go backwards (pipeline/totals.ts). */
+  base?: EngineStats;
 }
 
 interface PortEntry { port: Port; mirror: Mirror }
@@ -162,10 +169,18 @@ export class Sources {
     const pipelines: PipelineSnap[] = [];
     for (const [name, get] of this.pipelines) {
       const src = get();
-      const st = readStats(src.counters, src.slots);
+      const live = readStats(src.counters, src.slots);
+      const st = src.base ? addStats(addStats(emptyStats(), src.base), live) : live;
       const apps: PipelineSnap['apps'] = {};
-      for (const [a, c] of Object.entries(st.apps)) apps[a] = { ...c, cls: src.slots.apps[a]!.cls };
-      pipelines.push({ name, worker: src.worker, restarts: src.restarts ?? 0, breaths: st.breaths, apps, links: st.links });
+      // The live configuration's apps and links (one that a reconfiguration removed leaves the
+      // export, as it does without a restart).
+      for (const a of Object.keys(live.apps)) apps[a] = { ...st.apps[a]!, cls: src.slots.apps[a]!.cls };
+      const links: PipelineSnap['links'] = {}, occupancy: PipelineSnap['occupancy'] = {};
+      for (const [l, c] of Object.entries(live.links)) {
+        links[l] = st.links[l]!;
+        occupancy[l] = Math.max(0, c.sent - c.delivered);
+      }
+      pipelines.push({ name, worker: src.worker, restarts: src.restarts ?? 0, breaths: st.breaths, apps, links, occupancy });
     }
     const forwarders: FwdSnap[] = [];
     for (const [name, perQueue] of this.fwds) forwarders.push({ name, queues: perQueue() });

@@ -124,5 +124,6 @@ export function setPort(pool: PoolView, h: number, v: number): void { pool.u16[(
 export function setQueue(pool: PoolView, h: number, v: number): void { pool.u16[((pool.bufBase + h * pool.stride) >> 1) + Q] = v; }
 export function setHash(pool: PoolView, h: number, v: number): void { pool.u32[((pool.bufBase + h * pool.stride) >> 2) + H] = v; }
 export function setPacketType(pool: PoolView, h: number, v: number): void { pool.u32[((pool.bufBase + h * pool.stride) >> 2) + F] = v; }
-/** What a port writes into META_PORT: the low 16 bits of its id (DPDK's mbuf port is 16 bits too). */
+/** What a port writes into META_PORT: the low 16 bits of its id (DPDK's mbuf port is 16 bits too).
+ *  Never 0 and never two live ports' at once: the registry skips such ids (crates/node/src/registry.rs). */
 export const portTag = (portId: number): number => portId & 0xffff;

@@ -17,6 +17,7 @@ import { CounterBlock } from './counters.js';
 import { reclaimLost } from '../memory/reclaim.js';
 import { readStats, type EngineStats, type SlotMap } from './engine.js';
 import type { AppCounters, LinkCounters } from './counters.js';
+import { addStats, emptyStats } from './totals.js';
 import { build, type ConfigSource } from './source.js';
 import { allPorts, planWorkers, workerConfig, type WorkerPlan } from './stages.js';
 import type { FromWorker, ToWorker, WorkerJob } from './worker.js';
@@ -42,6 +43,7 @@ export interface PipelineStats {
   /** Per app, summed over the workers that run it (and their dead predecessors). */
   apps: Record<string, AppCounters>;
   links: Record<string, LinkCounters>;
+  /** Per worker, its incarnations added up (a restart never makes a value smaller). */
   workers: Record<string, EngineStats>;
   restarts: number;
 }
@@ -71,8 +73,8 @@ interface Slot {
   ctl: MessagePort | null;
   counters: CounterBlock;
   slots: SlotMap;
-  /** The dead incarnations' last counters (added to stats). */
-  retired: EngineStats[];
+  /** The dead incarnations' last counters, added up (totals.ts: every reader adds them). */
+  base: EngineStats;
   poolSlot: number;
   done: Promise<FromWorker & { type: 'done' }> | null;
   exited: boolean;
@@ -118,7 +120,7 @@ export class Supervisor {
       if (plans[0]?.stage && s.queues !== 1) throw new RingwayError(Codes.INVALID_ARGUMENT, 'a stage pipeline (apps naming workers) runs on one queue; drop queues or the worker names');
       s.openPorts(s.cfg, plans);
       for (const plan of plans) {
-        const slot: Slot = { plan, worker: null, ctl: null, counters: CounterBlock.create(), slots: { apps: {}, links: {} }, retired: [], poolSlot: -1, done: null, exited: false, restarts: 0 };
+        const slot: Slot = { plan, worker: null, ctl: null, counters: CounterBlock.create(), slots: { apps: {}, links: {} }, base: emptyStats(), poolSlot: -1, done: null, exited: false, restarts: 0 };
         s.slots.push(slot);
       }
       await Promise.all(s.slots.map((sl) => s.spawn(sl)));
@@ -209,7 +211,7 @@ export class Supervisor {
     this.deathLog.push({ worker: sl.plan.name, why });
     // Its cache is in shared memory: give it back now. Its links died with its heap (see top).
     if (sl.poolSlot >= 0) this.pool.reclaimUser(sl.poolSlot);
-    sl.retired.push(readStats(sl.counters, sl.slots));
+    addStats(sl.base, readStats(sl.counters, sl.slots)); // exact: the worker has exited
     sl.poolSlot = -1;
     if (this.stopping || this.o.restart === false || this.restarts >= (this.o.maxRestarts ?? 100)) {
       this.onDead?.();
@@ -284,37 +286,22 @@ export class Supervisor {
   }
 
   stats(): PipelineStats {
-    const apps: Record<string, AppCounters> = {};
-    const links: Record<string, LinkCounters> = {};
+    const sum = emptyStats();
     const workers: Record<string, EngineStats> = {};
     for (const sl of this.slots) {
-      const all = [...sl.retired, readStats(sl.counters, sl.slots)];
-      workers[sl.plan.name] = all[all.length - 1]!;
-      for (const st of all) {
-        for (const [n, a] of Object.entries(st.apps)) {
-          const t = (apps[n] ??= { in: 0, out: 0, dropped: 0, drops: {} });
-          t.in += a.in;
-          t.out += a.out;
-          t.dropped += a.dropped;
-          for (const [r, v] of Object.entries(a.drops)) t.drops[r] = (t.drops[r] ?? 0) + v;
-        }
-        for (const [n, l] of Object.entries(st.links)) {
-          const t = (links[n] ??= { sent: 0, delivered: 0, full: 0 });
-          t.sent += l.sent;
-          t.delivered += l.delivered;
-          t.full += l.full;
-        }
-      }
+      const w = addStats(addStats(emptyStats(), sl.base), readStats(sl.counters, sl.slots));
+      workers[sl.plan.name] = w;
+      addStats(sum, w);
     }
-    return { apps, links, workers, restarts: this.restarts };
+    return { apps: sum.apps, links: sum.links, workers, restarts: this.restarts };
   }
 
   /** Worker `name`'s live counter block and slot map (a metrics reader; after a restart, the new
-   *  incarnation's). */
-  pipelineSource(name: string): { counters: CounterBlock; slots: SlotMap; worker: string; restarts: number } {
+   *  incarnation's) and `base`, what its dead incarnations counted, which the reader adds. */
+  pipelineSource(name: string): { counters: CounterBlock; slots: SlotMap; worker: string; restarts: number; base: EngineStats } {
     const sl = this.slots.find((s) => s.plan.name === name);
     if (!sl) throw new RingwayError(Codes.INVALID_ARGUMENT, `no worker '${name}'; workers are ${this.workers().join(', ')}`);
-    return { counters: sl.counters, slots: sl.slots, worker: name, restarts: sl.restarts };
+    return { counters: sl.counters, slots: sl.slots, worker: name, restarts: sl.restarts, base: sl.base };
   }
 
   /** Live per-port counters (the ports the supervisor opened). */

@@ -1,6 +1,7 @@
 // Network namespaces and veth pairs for the kernel-interface port tests (iproute2). Everything a
 // Lab creates carries this process's pid in its name and is removed by destroy(), which tests call
 // in a finally; traffic stays inside the lab's namespaces (198.18.0.0/15 test addresses only).
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,18 @@ export function labAvailable(t: TestContext): boolean {
     return false;
   }
   return requireTool(t, 'ip', 'apt-get install -y iproute2') && requireTool(t, 'python3', 'apt-get install -y python3');
+}
+
+/** Runs `body` with a fresh Lab (skipped, with the reason, without root or the tools) and destroys
+ *  the lab afterwards whatever happened. */
+export async function withLab(t: TestContext, body: (lab: Lab) => Promise<void>): Promise<void> {
+  if (!labAvailable(t)) return;
+  const lab = new Lab();
+  try {
+    await body(lab);
+  } finally {
+    lab.destroy();
+  }
 }
 
 export function sh(cmd: string, args: string[]): string {
@@ -161,4 +174,47 @@ export function pyCapture(ns: string, iface: string, ms: number): { ready: Promi
   const r = new Promise<void>((res) => (ready = res));
   createInterface({ input: p.stdout }).on('line', (l) => (l === 'ready' ? ready() : out.push(l)));
   return { ready: r, frames: new Promise((res) => p.once('exit', () => res(out))) };
+}
+
+/** A frame as the agent reports it (hex). */
+export const hex = (b: Buffer): string => b.toString('hex');
+
+/** What the agent received: [queue, frame hex] per frame, in arrival order. */
+export type Received = Array<[number, string]>;
+
+/**
+ * kernel -> port: the agent starts receiving `frames.length` frames, then python3 sends them out
+ * of `from` in ns. Checks that every received packet's META_PORT and META_QUEUE name the port and
+ * the queue, and returns the agent's reply (frames, stats, other: foreign frames it skipped).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function kernelToPort(lab: Lab, ag: Agent, ns: string, from: string, frames: Buffer[]): Promise<any> {
+  const rxp = ag.cmd({ cmd: 'rx', count: frames.length, timeoutMs: 8000 });
+  await new Promise((r) => setTimeout(r, 200)); // the agent polls before the first frame leaves
+  pySend(lab, ns, from, frames);
+  const got = await rxp;
+  assert.equal(got.badMeta, 0, 'META_PORT and META_QUEUE name this port and the queue');
+  return got;
+}
+
+/** The received frames' hex, in arrival order (`sorted`: for several queues, whose order interleaves). */
+export function receivedHex(got: { frames: Received }, sorted = false): string[] {
+  const h = got.frames.map((f) => f[1]);
+  return sorted ? h.sort() : h;
+}
+
+/**
+ * port -> kernel: a python3 capture on `on` in ns, then the agent sends `frames`. Checks that the
+ * port accepted and counted every frame and that the kernel side saw each, in order; returns the
+ * agent's reply.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function portToKernel(ag: Agent, ns: string, on: string, frames: Buffer[]): Promise<any> {
+  const cap = pyCapture(ns, on, 3000);
+  await cap.ready;
+  const sent = await ag.cmd({ cmd: 'tx', frames: frames.map(hex) });
+  assert.equal(sent.sent, frames.length);
+  assert.equal(sent.stats.opackets, frames.length);
+  assert.deepEqual(await cap.frames, frames.map(hex), 'the kernel side sees what the port sent');
+  return sent;
 }

@@ -6,9 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool, PoolView } from '../../src/memory/pool.js';
-import { Port } from '../../src/port/port.js';
 import { requireTool } from '../lib/skip.js';
+import { tsharkFields, writeCapture } from '../lib/pcap.js';
 
 const root = new URL('../../../', import.meta.url);
 
@@ -23,25 +22,14 @@ test('examples/pipeline.ts drops runts and swaps MACs, tshark agrees', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ringway-pl-'));
   try {
     const input = join(dir, 'in.pcap'), output = join(dir, 'out.pcap');
-    const pool = Pool.create({ buffers: 512, hugepages: 'never' });
-    const w = Port.open(`pcap:tx=${input}`, { pool });
-    const hs = new Uint32Array(100);
-    w.pool.allocBurst(hs, 100);
-    hs.forEach((h, i) => {
-      w.pool.reset(h);
-      const o = w.pool.dataOffset(h);
-      w.pool.u8.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, i + 1, 0x88, 0xb5], o);
-      w.pool.setDataLen(h, i % 4 === 0 ? 42 : 60 + i); // every fourth a runt
+    writeCapture(input, 100, (v, h, i) => {
+      v.u8.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, i + 1, 0x88, 0xb5], v.dataOffset(h));
+      return i % 4 === 0 ? 42 : 60 + i; // every fourth a runt
     });
-    assert.equal(w.txBurst(0, hs, 100), 100);
-    w.close();
-    PoolView.closeThreadViews();
-    pool.close();
     const ex = new URL('examples/pipeline.js', new URL('dist/', root)).pathname;
     const out = execFileSync(process.execPath, [ex, input, output], { encoding: 'utf8' });
     assert.match(out, /^75 packets written, 25 runts dropped$/m);
-    const rows = execFileSync('tshark', ['-r', output, '-T', 'fields', '-e', 'eth.dst', '-e', 'eth.src', '-e', 'frame.len'],
-      { encoding: 'utf8', env: { ...process.env, HOME: dir } }).trim().split('\n');
+    const rows = tsharkFields(output, ['eth.dst', 'eth.src', 'frame.len'], dir);
     assert.equal(rows.length, 75);
     const kept = [...Array(100).keys()].filter((i) => i % 4 !== 0);
     rows.forEach((r, k) => {

@@ -6,21 +6,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool, PoolView } from '../../src/memory/pool.js';
-import { Port } from '../../src/port/port.js';
 import { buildInto } from '../../src/packet/build.js';
 import { requireTool } from '../lib/skip.js';
+import { tsharkFields, writeCapture } from '../lib/pcap.js';
 
 function capture(file: string, frames: Array<{ dst: string; src: string }>): void {
-  const pool = Pool.create({ buffers: 256, hugepages: 'never' });
-  const w = Port.open(`pcap:tx=${file}`, { pool });
-  const hs = new Uint32Array(frames.length);
-  w.pool.allocBurst(hs, frames.length);
-  frames.forEach((f, i) => w.pool.setDataLen(hs[i]!, buildInto(w.pool, hs[i]!, { eth: f, ipv4: { src: '198.18.0.1', dst: '198.18.0.2' }, udp: {}, payload: 18 })));
-  assert.equal(w.txBurst(0, hs, frames.length), frames.length);
-  w.close();
-  PoolView.closeThreadViews();
-  pool.close();
+  writeCapture(file, frames.length, (v, h, i) => buildInto(v, h, { eth: frames[i]!, ipv4: { src: '198.18.0.1', dst: '198.18.0.2' }, udp: {}, payload: 18 }));
 }
 
 test('examples/l2fwd.ts: floods unknown and broadcast, learns, then forwards unicast to one port', (t) => {
@@ -36,7 +27,7 @@ test('examples/l2fwd.ts: floods unknown and broadcast, learns, then forwards uni
     assert.match(out, /p0\.pcap: 1 in, 1 out/);
     assert.match(out, /p1\.pcap: 1 in, 1 out/);
     assert.match(out, /p2\.pcap: 0 in, 1 out/);
-    const rows = (f: string) => execFileSync('tshark', ['-r', `${f}.out`, '-T', 'fields', '-e', 'eth.dst', '-e', 'eth.src'], { encoding: 'utf8', env: { ...process.env, HOME: dir } }).trim();
+    const rows = (f: string) => tsharkFields(`${f}.out`, ['eth.dst', 'eth.src'], dir).join('\n');
     assert.equal(rows(p[0]!), `${A}\t${B}`, 'B -> A only on A\'s port');
     assert.equal(rows(p[1]!), `ff:ff:ff:ff:ff:ff\t${A}`, 'the broadcast flooded to p1');
     assert.equal(rows(p[2]!), `ff:ff:ff:ff:ff:ff\t${A}`, 'and to p2, never back to p0');

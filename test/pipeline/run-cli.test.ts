@@ -11,14 +11,20 @@ import { fileURLToPath } from 'node:url';
 const cli = fileURLToPath(new URL('../../src/cli/ringway.js', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.js`, import.meta.url));
 
+/** Writes dir/p.json: rx (a null port) -> swap (MacSwap) -> tx (a null port named `out`). */
+function writeRxSwapTx(dir: string): string {
+  const file = join(dir, 'p.json');
+  writeFileSync(file, JSON.stringify({
+    apps: { rx: { app: 'PortIn', config: { port: 'null:size=64' } }, swap: { app: 'MacSwap' }, tx: { app: 'PortOut', config: { port: 'null:size=64', name: 'out' } } },
+    links: ['rx.out -> swap.in', 'swap.out -> tx.in'],
+  }));
+  return file;
+}
+
 test('ringway run CONFIG.json prints per-app rates and returns every buffer', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringway-run-'));
   try {
-    const file = join(dir, 'p.json');
-    writeFileSync(file, JSON.stringify({
-      apps: { rx: { app: 'PortIn', config: { port: 'null:size=64' } }, swap: { app: 'MacSwap' }, tx: { app: 'PortOut', config: { port: 'null:size=64', name: 'out' } } },
-      links: ['rx.out -> swap.in', 'swap.out -> tx.in'],
-    }));
+    const file = writeRxSwapTx(dir);
     const out = execFileSync(process.execPath, [cli, 'run', file, '--duration', '2.5'], { encoding: 'utf8' });
     assert.match(out, /^ringway run: .*p\.json on 1 worker\(s\) \(q0\), 2\.5 s$/m);
     const lines = [...out.matchAll(/^\[\s*\d+ s\] rx ([\d.]+)\s+swap ([\d.]+)\s+tx ([\d.]+)\s+Mpps$/gm)];
@@ -75,11 +81,7 @@ test('ringway run --dot prints the graph; bad files are clear errors', () => {
 test('ringway run --metrics serves per-app and per-port counters of the running pipeline', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'ringway-run-'));
   try {
-    const file = join(dir, 'p.json');
-    writeFileSync(file, JSON.stringify({
-      apps: { rx: { app: 'PortIn', config: { port: 'null:size=64' } }, swap: { app: 'MacSwap' }, tx: { app: 'PortOut', config: { port: 'null:size=64', name: 'out' } } },
-      links: ['rx.out -> swap.in', 'swap.out -> tx.in'],
-    }));
+    const file = writeRxSwapTx(dir);
     const port = 19000 + (process.pid % 1000);
     const p = spawn(process.execPath, [cli, 'run', file, '--metrics', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -10,6 +10,7 @@ mod memory;
 mod netdevs;
 mod pci;
 mod ports;
+mod raw;
 mod registry;
 mod rings;
 mod shared_views;

@@ -32,8 +32,10 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> crate::errors::Resu
             return Err(invalid(format!("port '{spec}': {queues} queues; use 1 to {PORT_MAX_QUEUES}")));
         }
         let nq = queues as usize;
-        // the id first: native ports write its low 16 bits into META_PORT of what they receive
-        let id = registry::reserve();
+        // the id first: native ports write its low 16 bits (its tag, unique among live ports:
+        // registry.rs) into META_PORT of what they receive; a failed open frees it
+        let reserved = registry::reserve_port()?;
+        let id = reserved.id();
         let mut out =
             PortOpened { id: 0, kind: String::new(), queues, pool_id, size: None, ring_region: None, ring_end: None, ring_name: None };
         let entry = match parsed {
@@ -65,13 +67,13 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> crate::errors::Resu
                 }
                 out.kind = "pcap".into();
                 let block = Arc::new(PortBlock::create(PORT_KIND_PCAP, 1, [0x02, 0x50, 0x43, 0x41, 0x50, 0x01], pool_id).js()?);
-                let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), id as u16).js()?;
+                let p = PcapPort::open(rx.as_deref(), tx.as_deref(), repeat, pool, block.clone(), reserved.tag()).js()?;
                 PortEntry { block, native: Some(Arc::new(p) as Arc<dyn NativePort>), ring: None, virtio: None }
             }
             PortSpec::Virtio { bdf, transport } => {
                 out.kind = "virtio".into();
                 let block = Arc::new(PortBlock::create(PORT_KIND_VIRTIO, nq, [0; 6], pool_id).js()?);
-                let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone(), id as u16).js()?);
+                let v = Arc::new(VirtioPort::open(&bdf, transport.as_deref(), pool, block.clone(), reserved.tag()).js()?);
                 PortEntry { block, native: Some(v.clone() as Arc<dyn NativePort>), ring: None, virtio: Some(v) }
             }
             PortSpec::AfPacket { iface } => {
@@ -95,11 +97,11 @@ pub fn port_open(spec: String, pool_id: u32, queues: u32) -> crate::errors::Resu
             }
         };
         let native = entry.native.clone();
-        registry::insert_at(id, Obj::Port(Arc::new(entry)));
+        reserved.insert(entry);
         out.id = id;
         if let Some(n) = native {
             // received packets carry the port's id (META_PORT); pcap and virtio took it at open
-            n.set_port_id(id as u16);
+            n.set_port_id(id as u16); // the tag: registry::PortId::tag
         }
         Ok(out)
     })
@@ -312,21 +314,6 @@ pub fn native_tx_burst(slot: u32, q: u32, n: u32) -> u32 {
     })
 }
 
-/// Reads argument `i` as a u32; `bad` when it is missing or not a number.
-///
-/// # Safety
-/// `env` and `argv[i]` come from the running callback (napi_get_cb_info).
-unsafe fn raw_u32(env: napi::sys::napi_env, argv: &[napi::sys::napi_value; 3], i: usize, bad: u32) -> u32 {
-    let mut v = 0u32;
-    // SAFETY: env/value of the current callback (caller); v is a valid out pointer.
-    let st = unsafe { napi::sys::napi_get_value_uint32(env, argv[i], &mut v) };
-    if st == napi::sys::Status::napi_ok {
-        v
-    } else {
-        bad
-    }
-}
-
 /// The burst entry points as raw N-API callbacks: (slot, q, n) -> u32. The napi-rs generated
 /// wrapper of even a plain numeric function opens and closes a borrow-tracking scope with a
 /// malloc/free on every call (~40% of an empty burst on the host); these do only what the call
@@ -334,18 +321,13 @@ unsafe fn raw_u32(env: napi::sys::napi_env, argv: &[napi::sys::napi_value; 3], i
 macro_rules! raw_burst {
     ($name:ident, $f:ident) => {
         unsafe extern "C" fn $name(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
-            let mut argc = 3usize;
-            let mut argv: [napi::sys::napi_value; 3] = [std::ptr::null_mut(); 3];
-            // SAFETY: env/info of this callback; argv has room for argc values (N-API fills
-            // missing ones with undefined).
-            unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut()) };
-            // SAFETY: argv was filled by napi_get_cb_info above for this env.
-            let (slot, q, n) = unsafe { (raw_u32(env, &argv, 0, u32::MAX), raw_u32(env, &argv, 1, u32::MAX), raw_u32(env, &argv, 2, 0)) };
-            let got = $f(slot, q, n);
-            let mut out = std::ptr::null_mut();
-            // SAFETY: env of this callback; out is a valid out pointer.
-            unsafe { napi::sys::napi_create_uint32(env, got, &mut out) };
-            out
+            // SAFETY: env/info of this callback, and the values read from it.
+            unsafe {
+                let [slot, q, n] = crate::raw::args::<3>(env, info);
+                let (slot, q, n) =
+                    (crate::raw::u32_arg(env, slot, u32::MAX), crate::raw::u32_arg(env, q, u32::MAX), crate::raw::u32_arg(env, n, 0));
+                crate::raw::ret_u32(env, $f(slot, q, n))
+            }
         }
     };
 }

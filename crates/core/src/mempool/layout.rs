@@ -68,7 +68,7 @@ pub const POOL_CACHE_MAX: usize      = 1024;
 pub const META_SIZE: usize           = 64;
 pub const META_DATA_OFF: usize       = 0;   // u16: first packet byte, from the buffer start
 pub const META_DATA_LEN: usize       = 2;   // u16: packet length in this buffer
-pub const META_PORT: usize           = 4;   // u16: input port (low 16 bits of the port id)
+pub const META_PORT: usize           = 4;   // u16: input port (low 16 bits of the port id; unique among live ports: crates/node registry)
 pub const META_QUEUE: usize          = 6;   // u16: input queue
 pub const META_FLAGS: usize          = 8;   // u32: packet type (src/packet PType bits; 0 = unknown)
 pub const META_HASH: usize           = 12;  // u32: RSS hash when the device gives one

@@ -12,6 +12,7 @@
 //! Packets are copied between the kernel's rings and pool buffers (the kernel owns ring memory;
 //! AF_XDP is the zero-copy path). Kernel references: Documentation/networking/packet_mmap.rst,
 //! net/packet/af_packet.c.
+use super::kernel_port::{self, KernelPortState};
 use super::layout::*;
 use super::netdev::{self, getsockopt, setsockopt, KernelInfo, Mmap};
 use super::uapi::*;
@@ -20,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::mempool::layout::META_SIZE;
 use crate::mempool::{Pool, PoolCache};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU16, AtomicU32, Ordering::*};
+use std::sync::atomic::{AtomicU32, Ordering::*};
 use std::sync::{Arc, Mutex};
 
 /// RX ring: 16 blocks of 256 KiB (~1800 64-byte packets each), retired after 1 ms when not full,
@@ -89,9 +90,8 @@ pub struct AfPacketPort {
     spec: String,
     block: Arc<PortBlock>,
     pool: Arc<Pool>,
-    port_id: AtomicU16,
     queues: Vec<Mutex<Option<Queue>>>,
-    info: Mutex<KernelInfo>,
+    kern: KernelPortState,
     /// largest frame TX accepts: the interface's MTU + Ethernet and VLAN headers
     max_tx: AtomicU32,
 }
@@ -249,9 +249,8 @@ impl AfPacketPort {
             spec: spec.into(),
             block,
             pool,
-            port_id: AtomicU16::new(0),
             queues,
-            info: Mutex::new(info),
+            kern: KernelPortState::new(info),
             max_tx: AtomicU32::new((mtu as usize + ETH_HLEN + VLAN_HLEN) as u32),
         })
     }
@@ -277,7 +276,7 @@ impl NativePort for AfPacketPort {
         self.block.add(q, PORT_Q_RX_NOMBUF, (want - got) as u64);
         let data_off = META_SIZE + self.pool.headroom() as usize;
         let room = self.pool.data_room() as usize;
-        let port = self.port_id.load(Relaxed);
+        let port = self.kern.port_id();
         let (mut n, mut bytes, mut errors, mut drops) = (0usize, 0u64, 0u64, 0u64);
         while n < got {
             if rx.left == 0 {
@@ -336,9 +335,7 @@ impl NativePort for AfPacketPort {
             }
         }
         qs.cache.free(&out[n..got]);
-        self.block.add(q, PORT_Q_IPACKETS, n as u64);
-        self.block.add(q, PORT_Q_IBYTES, bytes);
-        self.block.add(q, PORT_Q_IERRORS, errors);
+        self.block.count_rx(q, n as u64, bytes, errors);
         self.block.add(q, PORT_Q_IMISSED, drops);
         n
     }
@@ -397,31 +394,20 @@ impl NativePort for AfPacketPort {
             // SAFETY: sendto with no buffer on a bound TX_RING socket is the documented kick.
             unsafe { libc::sendto(tx.fd.as_raw_fd(), std::ptr::null(), 0, libc::MSG_DONTWAIT, std::ptr::null(), 0) };
         }
-        self.block.add(q, PORT_Q_OPACKETS, queued as u64);
-        self.block.add(q, PORT_Q_OBYTES, bytes);
-        self.block.add(q, PORT_Q_OERRORS, errors);
+        self.block.count_tx(q, queued as u64, bytes, errors);
         n
     }
 
     fn close(&self) -> Result<()> {
-        for m in &self.queues {
-            let q = m.lock().map(|mut g| g.take()).unwrap_or_else(|e| e.into_inner().take());
-            drop(q); // sockets closed (promiscuous mode and fanout membership go with them), rings unmapped, cache flushed
-        }
-        self.block.set_link(false, 0);
-        Ok(())
+        // sockets closed (promiscuous mode and fanout membership go with them), rings unmapped, caches flushed
+        kernel_port::close_queues(&self.queues, &self.block)
     }
 
     fn set_port_id(&self, id: u16) {
-        self.port_id.store(id, Relaxed);
+        self.kern.set_port_id(id);
     }
 
     fn kernel_info(&self) -> Option<KernelInfo> {
-        let mut i = self.info.lock().ok()?.clone();
-        i.mtu = netdev::mtu(&i.ifname);
-        i.link_up = netdev::link(&i.ifname).1;
-        self.block.set_link(i.link_up, netdev::speed(&i.ifname));
-        self.block.set_mtu(i.mtu);
-        Some(i)
+        self.kern.kernel_info(&self.block)
     }
 }

@@ -7,6 +7,7 @@
 //! hardware (pcap, virtio, and the kernel-interface ports af_packet, tap, af_xdp) implement
 //! `NativePort` here and cost one crossing per burst.
 pub mod af_packet;
+pub mod kernel_port;
 pub mod layout;
 pub mod netdev;
 pub mod pcap;

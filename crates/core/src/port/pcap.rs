@@ -130,9 +130,7 @@ impl NativePort for PcapPort {
             self.pool.set_rx_meta(h, self.port_id, 0);
         }
         rx.cache.free(&out[n..got]);
-        self.block.add(0, PORT_Q_IPACKETS, n as u64);
-        self.block.add(0, PORT_Q_IBYTES, bytes);
-        self.block.add(0, PORT_Q_IERRORS, errors);
+        self.block.count_rx(0, n as u64, bytes, errors);
         n
     }
 
@@ -170,9 +168,7 @@ impl NativePort for PcapPort {
             }
         }
         tx.cache.free(&done[..nd]);
-        self.block.add(0, PORT_Q_OPACKETS, n as u64 - errors);
-        self.block.add(0, PORT_Q_OBYTES, bytes);
-        self.block.add(0, PORT_Q_OERRORS, errors);
+        self.block.count_tx(0, n as u64 - errors, bytes, errors);
         n
     }
 

@@ -74,6 +74,22 @@ impl PortBlock {
         }
     }
 
+    /// A burst's receive totals on queue q (DPDK's ipackets, ibytes, ierrors).
+    #[inline]
+    pub fn count_rx(&self, q: u16, packets: u64, bytes: u64, errors: u64) {
+        self.add(q, PORT_Q_IPACKETS, packets);
+        self.add(q, PORT_Q_IBYTES, bytes);
+        self.add(q, PORT_Q_IERRORS, errors);
+    }
+
+    /// A burst's transmit totals on queue q (DPDK's opackets, obytes, oerrors).
+    #[inline]
+    pub fn count_tx(&self, q: u16, packets: u64, bytes: u64, errors: u64) {
+        self.add(q, PORT_Q_OPACKETS, packets);
+        self.add(q, PORT_Q_OBYTES, bytes);
+        self.add(q, PORT_Q_OERRORS, errors);
+    }
+
     /// Overwrites a counter with a total kept elsewhere (drivers that count themselves).
     pub fn set(&self, q: u16, off: usize, v: u64) {
         // Relaxed: as in add().

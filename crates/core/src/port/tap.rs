@@ -7,6 +7,7 @@
 //! last queue's file closes, which also happens when the process is killed, so nothing is left
 //! behind. An existing TAP (`ip tuntap add NAME mode tap [multi_queue]`) is attached to and left
 //! in place. Kernel reference: Documentation/networking/tuntap.rst, drivers/net/tun.c.
+use super::kernel_port::{self, KernelPortState};
 use super::layout::*;
 use super::netdev::{self, IfReq, KernelInfo};
 use super::uapi::*;
@@ -15,7 +16,6 @@ use crate::error::{Error, Result};
 use crate::mempool::layout::META_SIZE;
 use crate::mempool::{Pool, PoolCache};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 struct Queue {
@@ -26,9 +26,8 @@ struct Queue {
 pub struct TapPort {
     block: Arc<PortBlock>,
     pool: Arc<Pool>,
-    port_id: AtomicU16,
     queues: Vec<Mutex<Option<Queue>>>,
-    info: Mutex<KernelInfo>,
+    kern: KernelPortState,
 }
 
 fn open_queue(spec: &str, name: &str, multi: bool) -> Result<OwnedFd> {
@@ -97,7 +96,7 @@ impl TapPort {
             notes.push(format!("{nq} queues (IFF_MULTI_QUEUE): the kernel spreads its packets over them by flow"));
         }
         let info = KernelInfo { ifname: name.into(), ifindex, mode: mode.into(), notes, mtu, link_up: up };
-        Ok(TapPort { block, pool, port_id: AtomicU16::new(0), queues, info: Mutex::new(info) })
+        Ok(TapPort { block, pool, queues, kern: KernelPortState::new(info) })
     }
 }
 
@@ -111,7 +110,7 @@ impl NativePort for TapPort {
         self.block.add(q, PORT_Q_RX_NOMBUF, (want - got) as u64);
         let data_off = META_SIZE + self.pool.headroom() as usize;
         let room = self.pool.data_room() as usize;
-        let port = self.port_id.load(Relaxed);
+        let port = self.kern.port_id();
         let (mut n, mut bytes, mut errors) = (0usize, 0u64, 0u64);
         while n < got {
             let h = out[n];
@@ -133,9 +132,7 @@ impl NativePort for TapPort {
             n += 1;
         }
         qs.cache.free(&out[n..got]);
-        self.block.add(q, PORT_Q_IPACKETS, n as u64);
-        self.block.add(q, PORT_Q_IBYTES, bytes);
-        self.block.add(q, PORT_Q_IERRORS, errors);
+        self.block.count_rx(q, n as u64, bytes, errors);
         n
     }
 
@@ -177,30 +174,19 @@ impl NativePort for TapPort {
             }
         }
         qs.cache.free(&done[..nd]);
-        self.block.add(q, PORT_Q_OPACKETS, sent);
-        self.block.add(q, PORT_Q_OBYTES, bytes);
-        self.block.add(q, PORT_Q_OERRORS, errors);
+        self.block.count_tx(q, sent, bytes, errors);
         n
     }
 
     fn close(&self) -> Result<()> {
-        for m in &self.queues {
-            drop(m.lock().map(|mut g| g.take()).unwrap_or_else(|e| e.into_inner().take()));
-        }
-        self.block.set_link(false, 0);
-        Ok(())
+        kernel_port::close_queues(&self.queues, &self.block)
     }
 
     fn set_port_id(&self, id: u16) {
-        self.port_id.store(id, Relaxed);
+        self.kern.set_port_id(id);
     }
 
     fn kernel_info(&self) -> Option<KernelInfo> {
-        let mut i = self.info.lock().ok()?.clone();
-        i.mtu = netdev::mtu(&i.ifname);
-        i.link_up = netdev::link(&i.ifname).1;
-        self.block.set_link(i.link_up, netdev::speed(&i.ifname));
-        self.block.set_mtu(i.mtu);
-        Some(i)
+        self.kern.kernel_info(&self.block)
     }
 }

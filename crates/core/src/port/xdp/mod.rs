@@ -21,6 +21,7 @@ pub mod libbpf;
 pub mod prog;
 pub mod ring;
 
+use super::kernel_port::{self, KernelPortState};
 use super::layout::*;
 use super::netdev::{self, getsockopt, setsockopt, KernelInfo};
 use super::spec::{XdpMode, ZeroCopy};
@@ -32,7 +33,6 @@ use crate::mempool::{Pool, PoolCache};
 use prog::XdpProgram;
 use ring::{MmapOffsets, XskRing};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::sync::atomic::{AtomicU16, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug)]
@@ -97,10 +97,9 @@ struct XskQueue {
 pub struct AfXdpPort {
     block: Arc<PortBlock>,
     pool: Arc<Pool>,
-    port_id: AtomicU16,
     queues: Vec<Mutex<Option<XskQueue>>>,
     prog: Mutex<Option<XdpProgram>>,
-    info: Mutex<KernelInfo>,
+    kern: KernelPortState,
     /// pool offset of buffer 0 and the stride: address <-> handle
     base: u64,
     stride: u64,
@@ -308,10 +307,9 @@ impl AfXdpPort {
             block,
             stride: pool.stride() as u64,
             pool,
-            port_id: AtomicU16::new(0),
             queues: queues.into_iter().map(|x| Mutex::new(Some(x))).collect(),
             prog: Mutex::new(Some(prog)),
-            info: Mutex::new(info),
+            kern: KernelPortState::new(info),
             base,
             max_len: max_len.min(mtu as usize + ETH_HLEN + VLAN_HLEN),
         })
@@ -416,7 +414,7 @@ impl NativePort for AfXdpPort {
             }
             return 0;
         }
-        let port = self.port_id.load(Relaxed);
+        let port = self.kern.port_id();
         let (mut n, mut bytes, mut errors) = (0usize, 0u64, 0u64);
         for i in 0..avail {
             // SAFETY: i < ready entries of the RX ring; struct xdp_desc { u64 addr; u32 len; u32 options; }.
@@ -453,9 +451,7 @@ impl NativePort for AfXdpPort {
         if xs.polls % 4096 == 0 {
             self.kernel_stats(q, xs);
         }
-        self.block.add(q, PORT_Q_IPACKETS, n as u64);
-        self.block.add(q, PORT_Q_IBYTES, bytes);
-        self.block.add(q, PORT_Q_IERRORS, errors);
+        self.block.count_rx(q, n as u64, bytes, errors);
         n
     }
 
@@ -520,18 +516,16 @@ impl NativePort for AfXdpPort {
             }
             errors += self.reap(xs);
         }
-        self.block.add(q, PORT_Q_OPACKETS, k as u64);
-        self.block.add(q, PORT_Q_OBYTES, bytes);
-        self.block.add(q, PORT_Q_OERRORS, errors);
+        self.block.count_tx(q, k as u64, bytes, errors);
         n
     }
 
     fn close(&self) -> Result<()> {
         // The program first (traffic goes back to the kernel stack), then the sockets; only then
         // do the buffers the kernel held come back to the pool.
-        drop(self.prog.lock().map(|mut g| g.take()).unwrap_or_else(|e| e.into_inner().take()));
+        drop(kernel_port::take(&self.prog));
         for m in &self.queues {
-            let xs = m.lock().map(|mut g| g.take()).unwrap_or_else(|e| e.into_inner().take());
+            let xs = kernel_port::take(m);
             let Some(xs) = xs else { continue };
             let XskQueue { fd, rx, tx, fill, comp, mut cache, posted, .. } = xs;
             drop((rx, tx, fill, comp));
@@ -551,15 +545,10 @@ impl NativePort for AfXdpPort {
     }
 
     fn set_port_id(&self, id: u16) {
-        self.port_id.store(id, Relaxed);
+        self.kern.set_port_id(id);
     }
 
     fn kernel_info(&self) -> Option<KernelInfo> {
-        let mut i = self.info.lock().ok()?.clone();
-        i.mtu = netdev::mtu(&i.ifname);
-        i.link_up = netdev::link(&i.ifname).1;
-        self.block.set_link(i.link_up, netdev::speed(&i.ifname));
-        self.block.set_mtu(i.mtu);
-        Some(i)
+        self.kern.kernel_info(&self.block)
     }
 }
