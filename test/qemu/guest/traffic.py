@@ -2,12 +2,15 @@
 """Kernel-side traffic for the cross topology: frames sent by one kernel NIC must arrive,
 byte-exact, on the other one after crossing our user-space forwarder.
 
-  traffic.py IF_A IF_B [--count N] [--skip-a2b K]
+  traffic.py IF_A IF_B [--count N] [--skip-a2b K] [--sizes 60,9014,...] [--drop-over BYTES]
 
 Sends N frames A->B and N frames B->A (ethertype 0x88b5, sizes 60..1514, seq-tagged
 payload), receives on both sides, checks every frame byte for byte, no duplicates, and
 that exactly the expected sequence numbers arrived (the first K of A->B are expected to be
-dropped when the forwarder injects bad used lengths). Exit 0 on success."""
+dropped when the forwarder injects bad used lengths). --sizes replaces the frame sizes (cycled by
+sequence number; jumbo frames need the kernel NICs' MTU raised first); --drop-over B expects every
+frame longer than B bytes to be dropped (none may arrive, truncated or whole) and the others to
+arrive byte-exact. Exit 0 on success."""
 import socket, struct, sys, threading, time
 
 ETH_P = 0x88B5
@@ -35,7 +38,7 @@ def receiver(ifname, tag, want, got, bad, stop):
     s.settimeout(0.2)
     while not stop.is_set():
         try:
-            data, addr = s.recvfrom(4096)
+            data, addr = s.recvfrom(65536)
         except socket.timeout:
             continue
         if addr[2] == PACKET_OUTGOING or len(data) < 19:
@@ -55,6 +58,9 @@ def main():
     a, b = sys.argv[1], sys.argv[2]
     count = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv else 1000
     skip = int(sys.argv[sys.argv.index("--skip-a2b") + 1]) if "--skip-a2b" in sys.argv else 0
+    if "--sizes" in sys.argv:
+        SIZES[:] = [int(x) for x in sys.argv[sys.argv.index("--sizes") + 1].split(",")]
+    over = int(sys.argv[sys.argv.index("--drop-over") + 1]) if "--drop-over" in sys.argv else 1 << 30
     ma, mb = mac(a), mac(b)
     stop = threading.Event()
     got_ab, got_ba, bad_ab, bad_ba = set(), set(), [], []
@@ -79,7 +85,8 @@ def main():
             # full (seen as runs of ~150 missing frames after the first ~250 at 16 per 2 ms)
             time.sleep(0.002)
     t_send = time.time() - t0
-    exp_ab, exp_ba = set(range(skip, count)), set(range(count))
+    fits = lambda s: SIZES[s % len(SIZES)] <= over
+    exp_ab, exp_ba = set(x for x in range(skip, count) if fits(x)), set(x for x in range(count) if fits(x))
     # wait until everything arrived, or nothing new came for 10 s (a TCG guest on a loaded host
     # can lag the sender by many seconds: frames still in flight are not lost), at most 120 s
     last, seen, t_end = time.time(), -1, time.time() + 120
