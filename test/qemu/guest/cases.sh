@@ -116,7 +116,7 @@ t_rx_meta() {
 kernel_mtu() { ip link set dev $KA mtu $1 && ip link set dev $KB mtu $1; }
 t_jumbo() {
   kernel_mtu 9000 || return 1
-  FWD_EXTRA="--data-room 9216 --buffers 4096" fwd_run jumbo --sizes 9014,60,9000,1514,4096,8999
+  FWD_EXTRA="--data-room 9216 --buffers 4096" fwd_run jumbo --sizes 9014,60,9000,1514,4096,8999 --pace 2
   local rc=$?
   kernel_mtu 1500
   [ $rc = 0 ] && expect $OUT/jumbo.fwd "buffers: 4096/4096 back in the pool, 0 missing, 0 duplicated" &&

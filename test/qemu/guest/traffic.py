@@ -2,7 +2,7 @@
 """Kernel-side traffic for the cross topology: frames sent by one kernel NIC must arrive,
 byte-exact, on the other one after crossing our user-space forwarder.
 
-  traffic.py IF_A IF_B [--count N] [--skip-a2b K] [--sizes 60,9014,...] [--drop-over BYTES]
+  traffic.py IF_A IF_B [--count N] [--skip-a2b K] [--sizes 60,9014,...] [--drop-over BYTES] [--pace K]
 
 Sends N frames A->B and N frames B->A (ethertype 0x88b5, sizes 60..1514, seq-tagged
 payload), receives on both sides, checks every frame byte for byte, no duplicates, and
@@ -10,7 +10,8 @@ that exactly the expected sequence numbers arrived (the first K of A->B are expe
 dropped when the forwarder injects bad used lengths). --sizes replaces the frame sizes (cycled by
 sequence number; jumbo frames need the kernel NICs' MTU raised first); --drop-over B expects every
 frame longer than B bytes to be dropped (none may arrive, truncated or whole) and the others to
-arrive byte-exact. Exit 0 on success."""
+arrive byte-exact. --pace K: K frames each way between 2 ms pauses (default 8; jumbo frames take
+several of the receiving kernel NIC's RX buffers each, so they need a slower pace). Exit 0 on success."""
 import socket, struct, sys, threading, time
 
 ETH_P = 0x88B5
@@ -60,6 +61,7 @@ def main():
     skip = int(sys.argv[sys.argv.index("--skip-a2b") + 1]) if "--skip-a2b" in sys.argv else 0
     if "--sizes" in sys.argv:
         SIZES[:] = [int(x) for x in sys.argv[sys.argv.index("--sizes") + 1].split(",")]
+    pace = int(sys.argv[sys.argv.index("--pace") + 1]) if "--pace" in sys.argv else 8
     over = int(sys.argv[sys.argv.index("--drop-over") + 1]) if "--drop-over" in sys.argv else 1 << 30
     ma, mb = mac(a), mac(b)
     stop = threading.Event()
@@ -79,7 +81,7 @@ def main():
     for seq in range(count):
         sa.send(frame(mb, ma, 1, seq))
         sb.send(frame(ma, mb, 2, seq))
-        if seq % 8 == 7:
+        if seq % pace == pace - 1:
             # pace: the TCG forwarder is slow, hubs do not buffer, and a guest kernel whose vCPU
             # the busy-polling forwarder shares drops frames once its own 256-entry RX ring is
             # full (seen as runs of ~150 missing frames after the first ~250 at 16 per 2 ms)
