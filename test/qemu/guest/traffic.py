@@ -34,8 +34,14 @@ def frame(dst, src, tag, seq):
 def receiver(ifname, tag, want, got, bad, stop):
     s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P))
     s.bind((ifname, ETH_P))
-    # room for a whole run if this thread is starved for a while (the default is ~200 KiB)
+    # room for a whole run if this thread is starved for a while. SO_RCVBUF alone is capped at
+    # net.core.rmem_max (212992: 416 KiB of skb truesize, i.e. ~60 jumbo frames or ~250 small
+    # ones, where the cases used to lose runs of frames); SO_RCVBUFFORCE (root) is not
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, getattr(socket, "SO_RCVBUFFORCE", 33), 32 << 20)
+    except OSError:
+        pass
     s.settimeout(0.2)
     while not stop.is_set():
         try:
