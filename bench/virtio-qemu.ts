@@ -34,6 +34,11 @@ export default async function main(): Promise<unknown> {
   // or 'huge' (hugepages reserved in the guest for both); env BENCH_MEMORY
   const memory = process.env['BENCH_MEMORY'] ?? 'nohuge';
   if (!['huge', 'nohuge'].includes(memory)) throw new Error('BENCH_MEMORY must be huge or nohuge');
+  // cost measurements of our side only (docs/virtio.md "Jumbo frames"): BENCH_DATA_ROOM (our pool's
+  // data room, default 2048), BENCH_FEATURES_OFF (hex feature bits our driver leaves off, e.g. 8000)
+  const room = process.env['BENCH_DATA_ROOM'] ?? '';
+  const off = process.env['BENCH_FEATURES_OFF'] ?? '';
+  if (!/^[0-9]*$/.test(room) || !/^[0-9a-fA-F]*$/.test(off)) throw new Error('BENCH_DATA_ROOM must be a number of bytes, BENCH_FEATURES_OFF hex bits');
   const lab = process.env['RINGWAY_QEMU_LAB'] ?? `${qemuDir}lab`;
   if (!existsSync(`${lab}/initramfs.cpio.gz`)) {
     const b = spawnSync('bash', [`${qemuDir}build-guest.sh`], { stdio: 'inherit' });
@@ -43,7 +48,7 @@ export default async function main(): Promise<unknown> {
   const r = spawnSync('bash', [`${qemuDir}boot.sh`, `${qemuDir}guest/bench-node.sh`], {
     env: {
       ...process.env, NICS: 'viommu', TOPO: 'pair', NAME: 'bench-node', TIMEOUT: String((reps + 1) * (2 * secs + 50) + 120),
-      APPEND: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs} ringway.memory=${memory}`,
+      APPEND: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs} ringway.memory=${memory}${room ? ` ringway.data_room=${room}` : ''}${off ? ` ringway.features_off=${off}` : ''}`,
     },
     encoding: 'utf8',
   });
@@ -64,6 +69,6 @@ export default async function main(): Promise<unknown> {
     reps,
     ours: async () => got.ours[io++]!,
     theirs: async () => got.theirs[it++]!,
-    context: () => ({ seconds: secs, burst: 32, txFirst: 32, memory: memory === 'huge' ? '2 MiB hugepages (both)' : '4 KiB pages (testpmd --no-huge, ours no hugepages)', guest: 'TCG 2 vCPU' }),
+    context: () => ({ seconds: secs, burst: 32, txFirst: 32, memory: memory === 'huge' ? '2 MiB hugepages (both)' : '4 KiB pages (testpmd --no-huge, ours no hugepages)', guest: 'TCG 2 vCPU', ...(room ? { dataRoom: Number(room) } : {}), ...(off ? { featuresOff: `0x${off}` } : {}) }),
   });
 }

@@ -2,15 +2,19 @@
 // runForwarder between two virtio ports (vfio-pci), io mode, burst 32, primed with 32 frames per
 // port (testpmd --tx-first), for DUR seconds + 1 warm-up second.
 //
-//   node dist/bench/lib/virtio-guest.js SPEC_A SPEC_B DUR
+//   node dist/bench/lib/virtio-guest.js SPEC_A SPEC_B DUR [DATA_ROOM]
+//
+// DATA_ROOM: the pool's data room per buffer (default 2048; 9216 = the jumbo pool, to measure
+// what the larger buffers cost at 64 bytes).
 //
 // Prints the per-second rates, then `kpps=<mean of the seconds after the first>` (the same
 // reduction the guest script applies to testpmd's 1 s stats).
 import { runForwarder } from '../../src/fwd/forwarder.js';
 
-const [a, b, dur] = process.argv.slice(2);
+const [a, b, dur, room] = process.argv.slice(2);
 const secs = Number(dur ?? 5);
-const r = await runForwarder({ a: a!, b: b!, mode: 'io', burst: 32, txFirst: 32, durationMs: (secs + 1) * 1000 + 300 });
+const dataRoom = room !== undefined && room !== '' ? Number(room) : undefined;
+const r = await runForwarder({ a: a!, b: b!, mode: 'io', burst: 32, txFirst: 32, durationMs: (secs + 1) * 1000 + 300, ...(dataRoom !== undefined ? { dataRoom } : {}) });
 const kpps = r.samples.map((m) => m * 1000);
 const steady = kpps.slice(1, 1 + secs);
 const mean = steady.reduce((s, x) => s + x, 0) / Math.max(1, steady.length);

@@ -51,6 +51,12 @@ export class PortIn extends App {
   override idle(timeoutMs: number): void {
     this.port.waitRx(this.q, timeoutMs);
   }
+
+  override hasTraffic(): boolean {
+    // ring ports count their RX ring; ports that cannot count cheaply say undefined: not known ready
+    const c = this.port.rxOccupancy(this.q);
+    return c !== undefined && c > 0;
+  }
 }
 
 export class PortOut extends App {

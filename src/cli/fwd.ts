@@ -18,6 +18,7 @@ export async function fwdCommand(argv: string[]): Promise<number> {
       burst: { type: 'string', default: '32' },
       duration: { type: 'string' },
       buffers: { type: 'string' },
+      'data-room': { type: 'string' },
       'tx-first': { type: 'string' },
       metrics: { type: 'string' },
       control: { type: 'string' },
@@ -58,6 +59,7 @@ export async function fwdCommand(argv: string[]): Promise<number> {
     burst: num('burst', values.burst)!,
     ...(duration !== undefined ? { durationMs: duration * 1000 } : {}),
     ...(values.buffers !== undefined ? { buffers: num('buffers', values.buffers)! } : {}),
+    ...(values['data-room'] !== undefined ? { dataRoom: num('data-room', values['data-room'])! } : {}),
     ...(values['tx-first'] !== undefined ? { txFirst: num('tx-first', values['tx-first'])! } : {}),
     signal: ac.signal,
     onStart: (ctx) => metrics.watchForwarder(ctx),
@@ -81,7 +83,7 @@ export async function fwdCommand(argv: string[]): Promise<number> {
     const v = p.virtio;
     console.log(`port ${'ab'[i]} ${p.spec}: ipackets=${s.ipackets} ibytes=${s.ibytes} ierrors=${s.ierrors} ` +
       `imissed=${s.imissed} rx_nombuf=${s.rxNombuf} opackets=${s.opackets} obytes=${s.obytes} oerrors=${s.oerrors}` +
-      (v ? ` bad_used=${v.badUsed} route=${v.route} transport=${v.transport} mac=${v.mac} link_up=${v.linkUp}` : ''));
+      (v ? ` bad_used=${v.badUsed} rx_oversize=${v.rxOversize} route=${v.route} transport=${v.transport} mac=${v.mac} link_up=${v.linkUp}` : ''));
   });
   const ok = r.pool.inUse === 0 && r.pool.missing === 0 && r.pool.duplicates === 0 && r.pool.free === r.pool.total;
   console.log(`buffers: ${r.pool.free}/${r.pool.total} back in the pool, ${r.pool.missing} missing, ${r.pool.duplicates} duplicated` +

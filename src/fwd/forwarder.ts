@@ -29,6 +29,9 @@ export interface FwdOptions {
   buffers?: number;
   /** Pin worker q to cpus[q % cpus.length] (SupervisorOptions.cpus; testpmd's lcore list). */
   cpus?: number[];
+  /** Data room per buffer of the pool made for the run (bytes, default 2048). Jumbo frames
+   *  (MTU 9000: 9014-byte frames) need 9216: a packet is always one buffer (docs/packets.md). */
+  dataRoom?: number;
   /** Test hook: terminate queue 0's worker after this many ms (simulates a crash). */
   _testKillQueueAfterMs?: number;
   /** testpmd --tx-first: each worker sends this many 64-byte frames on both ports first. */
@@ -102,7 +105,7 @@ export async function runForwarder(o: FwdOptions = {}): Promise<FwdResult> {
   const sup = await Supervisor.start({
     source: { json }, queues, restart: false,
     ...(o.cpus ? { cpus: o.cpus } : {}),
-    ...(o.pool ? { pool: o.pool } : { buffers: o.buffers ?? Math.max(8192, queues * 4096) }),
+    ...(o.pool ? { pool: o.pool } : { buffers: o.buffers ?? Math.max(8192, queues * 4096), ...(o.dataRoom !== undefined ? { dataRoom: o.dataRoom } : {}) }),
   });
   // Forwarded = what the TX apps sent, less the tx-first frames the sources put on their links.
   const fwd = (s: EngineStats | undefined) =>

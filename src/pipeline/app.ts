@@ -91,6 +91,9 @@ export abstract class App {
   tick?(nowMs: number): void;
   /** Sources with nothing to do: sleep until traffic may have arrived, at most timeoutMs. */
   idle?(timeoutMs: number): void;
+  /** Sources: whether packets are already waiting (cheap, never blocks). The engine's idle step
+   *  asks every source before it sleeps on any (idle.ts); without it a source counts as not ready. */
+  hasTraffic?(): boolean;
   /** Takes a new configuration in place; return false to be restarted instead. */
   reconfigure?(config: unknown): boolean;
   /** Last call: give back every packet the app still holds; close what it opened. */

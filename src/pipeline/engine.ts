@@ -20,6 +20,7 @@ import {
 import { LINK_CAPACITY, Link, type LendState } from './link.js';
 import { PortTable } from './ports.js';
 import { ConfigError } from './schema.js';
+import { idleAll } from './idle.js';
 
 export interface EngineOptions {
   /** The pool packets come from (owner mode: ports are opened on it), or its id. */
@@ -331,8 +332,8 @@ export class Engine {
       } else idleRun = 0;
       if (pulled === 0 && ++empty >= spins) {
         empty = 0;
-        const idl = this.idlers;
-        if (idl.length > 0) idl[0]!.idle!(1);
+        // every source is watched while idle, not only the first (idle.ts)
+        idleAll(this.idlers, 1);
       } else if (pulled !== 0) empty = 0;
       if ((breaths & 63) === 0) {
         this.publishBreaths();

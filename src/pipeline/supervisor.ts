@@ -30,6 +30,8 @@ export interface SupervisorOptions {
   /** Pool to use (else one is made, with `buffers`). */
   pool?: Pool;
   buffers?: number;
+  /** Data room of each buffer of the pool made here (bytes; default the pool's 2048): 9216 for jumbo frames. */
+  dataRoom?: number;
   /** Restart a worker that dies (default true); at most maxRestarts times in all (default 100). */
   restart?: boolean;
   maxRestarts?: number;
@@ -103,7 +105,7 @@ export class Supervisor {
     this.source = o.source;
     this.queues = o.queues ?? 1;
     this.ownPool = !o.pool;
-    this.pool = o.pool ?? Pool.create({ name: 'pipeline', buffers: o.buffers ?? Math.max(8192, this.queues * 4096) });
+    this.pool = o.pool ?? Pool.create({ name: 'pipeline', buffers: o.buffers ?? Math.max(8192, this.queues * 4096), ...(o.dataRoom !== undefined ? { dataRoom: o.dataRoom } : {}) });
   }
 
   /** Builds the configuration, opens its ports, starts the workers; resolves once all run. */

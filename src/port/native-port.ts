@@ -5,6 +5,7 @@ import { native } from '../native.js';
 import type { Backend } from './backend.js';
 import type { Port } from './port.js';
 import * as L from './layout.js';
+import { TxWait } from './tx-wait.js';
 
 export class NativeBackend implements Backend {
   /** this thread's attachment slot (native_attach), -1 once closed */
@@ -17,6 +18,8 @@ export class NativeBackend implements Backend {
   /** Devices are polled like DPDK's PMDs: an idle poller keeps polling instead of napping,
    *  because a 1 ms nap is longer than a ring's worth of packets at NIC rates. */
   private readonly spin: boolean;
+  /** virtio TX back-pressure: bounded spin with a short yield, never a 1 ms nap (tx-wait.ts) */
+  private readonly txWait = new TxWait((ms) => Atomics.wait(napCell, 0, 0, ms));
 
   constructor(private readonly p: Port) {
     this.spin = p.kind === 'virtio';
@@ -66,6 +69,7 @@ export class NativeBackend implements Backend {
   }
 
   waitTx(_q: number, timeoutMs: number): void {
+    if (this.spin) return this.txWait.wait();
     Atomics.wait(napCell, 0, 0, Math.min(timeoutMs, 1));
   }
 

@@ -65,6 +65,8 @@ export interface VirtioPortInfo {
   oerrors: number;
   rxNombuf: number;
   badUsed: number;
+  /** frames larger than a pool buffer (spread over several by MRG_RXBUF): dropped whole, also in ierrors */
+  rxOversize: number;
 }
 
 /** af_packet, tap and af_xdp ports: the kernel interface and how the port drives it. */

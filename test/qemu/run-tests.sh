@@ -16,7 +16,7 @@
 # the older Rust-binary suite instead (guest/rust-cases.sh, crates/core/examples/virtio_smoke.rs).
 # Exit status: non-zero when any case fails or a guest does not finish.
 # Env: RINGWAY_NODE (the node the guest runs, default PATH's), RINGWAY_QEMU_LAB (lab dir, default test/qemu/lab), CARGO_TARGET_DIR, COUNT (frames per
-# direction, 1000), TIMEOUT (s per boot, 300), SUITE (node | rust).
+# direction, 1000), TIMEOUT (s per boot, 420: the jumbo cases added ~1 min per route on a busy host), SUITE (node | rust).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -69,7 +69,7 @@ for r in "${ROUTES[@]}"; do
   # frames in a row the guest kernel's own RX ring (256) lost runs of frames while our side had
   # counted every one out (seen in 3 of 16 cases in a CI run on this session's code; docs/virtio.md).
   boot_route() {
-    NICS=$nics TOPO=cross QUEUES=$q TIMEOUT=${TIMEOUT:-300} NAME=tests-$r \
+    NICS=$nics TOPO=cross QUEUES=$q TIMEOUT=${TIMEOUT:-420} NAME=tests-$r \
       APPEND="ringway.bin=$BIN ringway.node=$BIN ringway.nodever=${NODEVER:-} ringway.route=$r ringway.count=${COUNT:-200} $extra" \
       "$HERE/boot.sh" "$SCRIPT" > /dev/null
   }

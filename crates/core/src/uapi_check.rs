@@ -46,6 +46,7 @@ fn virtio_constants_match_virtio_bindings() {
         (vn::VIRTIO_NET_F_MQ, f::NET_MQ),
         (vr::VIRTIO_RING_F_INDIRECT_DESC, f::RING_INDIRECT_DESC),
         (vr::VIRTIO_RING_F_EVENT_IDX, f::RING_EVENT_IDX),
+        (vc::VIRTIO_F_ANY_LAYOUT, f::ANY_LAYOUT),
         (vc::VIRTIO_F_VERSION_1, f::VERSION_1),
         (vc::VIRTIO_F_ACCESS_PLATFORM, f::ACCESS_PLATFORM),
         (vc::VIRTIO_F_RING_PACKED, f::RING_PACKED),

@@ -379,6 +379,8 @@ pub struct VirtioPortInfo {
     pub rx_nombuf: f64,
     /// used-ring entries the device wrote and we rejected (bad id or length)
     pub bad_used: f64,
+    /// frames larger than a pool buffer (MRG_RXBUF num_buffers > 1), dropped whole (also in ierrors)
+    pub rx_oversize: f64,
 }
 
 /// virtio ports: driver-level facts (route, transport, features, bad_used) the shared block has no
@@ -411,6 +413,7 @@ pub fn port_virtio_info(id: u32) -> crate::errors::Result<VirtioPortInfo> {
             oerrors: s.oerrors as f64,
             rx_nombuf: s.rx_nombuf as f64,
             bad_used: s.bad_used as f64,
+            rx_oversize: s.rx_oversize as f64,
         })
     })
 }

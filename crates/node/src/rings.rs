@@ -89,7 +89,7 @@ pub fn ring_wait(
     offset: u32,
     writable: bool,
     spin: u32,
-    timeout_ms: u32,
+    timeout_ms: f64,
 ) -> crate::errors::Result<u32> {
     crate::guard::call("ringWait", move || {
         // The view is alive for this call (an argument) and JS cannot run on this thread while we
@@ -101,7 +101,10 @@ pub fn ring_wait(
                 "no ring at offset {offset} of this view ({len} bytes; detached, not a typed array over a view, or not 128-aligned)"
             ))
         })?;
-        let t = Duration::from_millis(timeout_ms as u64);
+        // Fractions of a millisecond count (an engine's idle step gives each of its sources a
+        // slice, src/pipeline/idle.ts): a u32 truncated 0.5 to 0, which made every wait a
+        // membarrier and a return. NaN and negatives are 0; at most a day.
+        let t = Duration::from_secs_f64(if timeout_ms > 0.0 { timeout_ms.min(86_400_000.0) / 1000.0 } else { 0.0 });
         Ok(if writable { ring.wait_writable(spin, t) } else { ring.wait_readable(spin, t) })
     })
 }

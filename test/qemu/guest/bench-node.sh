@@ -13,6 +13,11 @@ OUT_DIR=$(param ringway.dir /tmp)/out
 mkdir -p /run/bin && printf '#!/bin/sh\nexec chroot /run/initrd modprobe "$@"\n' > /run/bin/modprobe &&
   chmod +x /run/bin/modprobe && export PATH=/run/bin:$PATH
 MEMORY=$(param ringway.memory nohuge)
+# cost measurements (docs/virtio.md "Jumbo frames"): our pool's data room, feature bits our driver
+# leaves un-negotiated (hex, e.g. 8000 = MRG_RXBUF; crates/core/src/port/virtio.rs test hook)
+DATA_ROOM=$(param ringway.data_room "")
+FEATURES_OFF=$(param ringway.features_off "")
+[ -n "$FEATURES_OFF" ] && export RINGWAY_TEST_VIRTIO_FEATURES_OFF="*=$FEATURES_OFF"
 if [ "$MEMORY" = huge ]; then
   $NODE $ROOT/dist/src/cli/ringway.js hugepages --reserve 300 || exit 1
   EAL_MEM="--huge-dir /dev/hugepages -m 256"
@@ -36,7 +41,7 @@ theirs() {
   echo "BENCH rep=$1 who=testpmd kpps=$(awk -v p="$pps" 'BEGIN {printf "%.1f", p / 1000}')"
 }
 ours() {
-  $NODE $ROOT/dist/bench/lib/virtio-guest.js virtio:$R0 virtio:$R1 $DUR > /run/ours.out 2>&1 || { cat /run/ours.out; return 1; }
+  $NODE $ROOT/dist/bench/lib/virtio-guest.js virtio:$R0 virtio:$R1 $DUR $DATA_ROOM > /run/ours.out 2>&1 || { cat /run/ours.out; return 1; }
   grep -a '^  ' /run/ours.out
   echo "BENCH rep=$1 who=ours kpps=$(sed -n 's/^kpps=\([0-9.]*\).*/\1/p' /run/ours.out)"
 }

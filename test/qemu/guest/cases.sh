@@ -69,10 +69,10 @@ t_mq() {
   [ -n "$f" ] && [ $(( f & (1 << 22) )) != 0 ] && [ $(( f & (1 << 17) )) != 0 ] && expect $OUT/mq "queues=1"
 }
 # fwd_run NAME [traffic flags]: `ringway fwd` between our NICs in the background (env passes
-# through), kernel traffic across it, then SIGTERM and the final stats.
+# through; FWD_EXTRA: more fwd flags), kernel traffic across it, then SIGTERM and the final stats.
 fwd_run() {
   local name=$1; shift
-  $RW fwd --no-control --a virtio:$R0$SPEC --b virtio:$R1$SPEC > $OUT/$name.fwd 2>&1 &
+  $RW fwd --no-control ${FWD_EXTRA:-} --a virtio:$R0$SPEC --b virtio:$R1$SPEC > $OUT/$name.fwd 2>&1 &
   local pid=$!
   for _ in $(seq 300); do grep -q 'forwarding: ready\|ringway: ' $OUT/$name.fwd && break; sleep 0.1; done
   python3 $HERE/traffic.py $KA $KB --count $N "$@" > $OUT/$name.traffic 2>&1
@@ -109,6 +109,58 @@ t_rx_meta() {
   sed 's/^/  /' $OUT/meta $OUT/meta.traffic
   local n; n=$(sed -n 's/^meta rx=\([0-9]*\) bad=0$/\1/p' $OUT/meta)
   [ $trc = 0 ] && [ -n "$n" ] && [ "$n" -ge 400 ] && expect $OUT/meta "audit missing=0 duplicates=0"
+}
+# Jumbo frames (docs/virtio.md "Jumbo frames"): one packet is one pool buffer, so 9000-byte MTU
+# frames (9014 B on the wire) need a pool with a 9216-byte data room; MRG_RXBUF is negotiated so a
+# frame larger than the buffer is dropped whole and counted (rx_oversize), never truncated.
+kernel_mtu() { ip link set dev $KA mtu $1 && ip link set dev $KB mtu $1; }
+t_jumbo() {
+  kernel_mtu 9000 || return 1
+  FWD_EXTRA="--data-room 9216 --buffers 4096" fwd_run jumbo --sizes 9014,60,9000,1514,4096,8999 --pace 2
+  local rc=$?
+  kernel_mtu 1500
+  [ $rc = 0 ] && expect $OUT/jumbo.fwd "buffers: 4096/4096 back in the pool, 0 missing, 0 duplicated" &&
+  [ "$(stat_of jumbo a ipackets)" -ge $N ] && [ "$(stat_of jumbo b opackets)" -ge $N ] &&
+  [ "$(stat_of jumbo b ipackets)" -ge $N ] && [ "$(stat_of jumbo a opackets)" -ge $N ] &&
+  [ "$(stat_of jumbo a ibytes)" -ge $((N / 6 * 9010)) ] &&
+  [ "$(stat_of jumbo a rx_oversize)" = 0 ] && [ "$(stat_of jumbo b ierrors)" = 0 ]
+}
+t_oversize() {
+  # the default 2048-byte data room: every third frame (9014 B) cannot fit one buffer; the device
+  # spreads it over 5 (MRG_RXBUF), we drop all of them and count the frame once; the rest arrive
+  # byte-exact and no big frame arrives at all (traffic.py --drop-over)
+  kernel_mtu 9000 || return 1
+  fwd_run over --sizes 60,9014,1514 --drop-over 2048
+  local rc=$? big=$(( (N + 1) / 3 ))
+  kernel_mtu 1500
+  echo "  expected rx_oversize=$big per port"
+  [ $rc = 0 ] && expect $OUT/over.fwd "buffers: 8192/8192 back in the pool, 0 missing, 0 duplicated" &&
+  [ "$(stat_of over a rx_oversize)" = $big ] && [ "$(stat_of over b rx_oversize)" = $big ] &&
+  [ "$(stat_of over a ierrors)" = $big ] && [ "$(stat_of over a bad_used)" = 0 ] &&
+  [ "$(stat_of over b opackets)" -ge $((N - big)) ]
+}
+# Legacy framing (docs/virtio.md "Conformance: legacy framing"): virtio 1.2 §2.7.4.3 wants the
+# virtio_net_hdr in a descriptor of its own unless VIRTIO_F_ANY_LAYOUT (bit 27) is negotiated.
+features_of() { sed -n 's/.*features=\(0x[0-9a-f]*\).*/\1/p' $1; }
+t_legacy_any_layout() {
+  # QEMU's transitional device offers ANY_LAYOUT: negotiated (and MRG_RXBUF, bit 15)
+  $INFO virtio:$R0$SPEC > $OUT/anylayout 2>&1; sed 's/^/  /' $OUT/anylayout
+  local f; f=$(features_of $OUT/anylayout)
+  [ -n "$f" ] && [ $(( f & (1 << 27) )) != 0 ] && [ $(( f & (1 << 15) )) != 0 ] && [ $(( f >> 32 )) = 0 ] &&
+  expect $OUT/anylayout "transport=legacy"
+}
+t_legacy_split() {
+  # the driver told not to negotiate ANY_LAYOUT (test hook): header and packet in separate
+  # descriptors (RX, TX), control header / data / ack in three; traffic must stay byte-exact
+  export RINGWAY_TEST_VIRTIO_FEATURES_OFF='*=8000000'
+  $INFO virtio:$R0$SPEC > $OUT/splitinfo 2>&1; sed 's/^/  /' $OUT/splitinfo
+  local f; f=$(features_of $OUT/splitinfo)
+  fwd_run split; local rc=$?
+  unset RINGWAY_TEST_VIRTIO_FEATURES_OFF
+  [ -n "$f" ] && [ $(( f & (1 << 27) )) = 0 ] && [ $rc = 0 ] &&
+  expect $OUT/split.fwd "transport=legacy" "buffers: 8192/8192 back in the pool, 0 missing, 0 duplicated" &&
+  [ "$(stat_of split a ipackets)" -ge $N ] && [ "$(stat_of split b opackets)" -ge $N ] &&
+  [ "$(stat_of split b ipackets)" -ge $N ] && [ "$(stat_of split a opackets)" -ge $N ]
 }
 # hold NAME [--handler]: a program holding virtio:R0 (dist/test/qemu/guest/hold-port.js), ended by
 # SIGTERM; prints R0's device_status before and after and the exit status, as "B A RC".
@@ -223,6 +275,10 @@ case_run $ROUTE/kernel-nics-up kernel_nics_up
 case_run $ROUTE/fwd-byte-exact t_fwd
 case_run $ROUTE/bad-used-len t_bad_used
 case_run $ROUTE/rx-metadata t_rx_meta
+case_run $ROUTE/jumbo-9000-byte-exact t_jumbo
+case_run $ROUTE/jumbo-oversize-counted t_oversize
+[ $ROUTE = uio-legacy ] && case_run $ROUTE/legacy-any-layout-negotiated t_legacy_any_layout
+[ $ROUTE = uio-legacy ] && case_run $ROUTE/legacy-split-header-descriptors t_legacy_split
 # uio routes: there nothing else resets a device whose process died (vfio's release path does, and
 # vfio-pci refuses the sysfs BAR mapping devstatus.py uses while it owns the device).
 [ $DRV = uio_pci_generic ] && case_run $ROUTE/signal-resets-device t_signal

@@ -42,6 +42,21 @@ pub struct VirtioPort {
     tx_mirrored: Vec<AtomicU64>,
 }
 
+/// Test-only, read once at port open: `RINGWAY_TEST_VIRTIO_FEATURES_OFF=BDF=0xBITS[,...]` makes the
+/// driver leave those feature bits un-negotiated on that NIC even when offered (e.g. 0x8000000,
+/// ANY_LAYOUT, to run the split legacy framing against a device that offers it; 0x8000, MRG_RXBUF,
+/// to measure its cost). Never set it in production.
+pub const ENV_FEATURES_OFF: &str = "RINGWAY_TEST_VIRTIO_FEATURES_OFF";
+
+fn features_off(bdf: &str) -> u64 {
+    let Ok(v) = std::env::var(ENV_FEATURES_OFF) else { return 0 };
+    v.split(',')
+        .filter_map(|kv| kv.rsplit_once('='))
+        .find(|(b, _)| b.eq_ignore_ascii_case(bdf) || *b == "*")
+        .and_then(|(_, n)| u64::from_str_radix(n.trim_start_matches("0x"), 16).ok())
+        .unwrap_or(0)
+}
+
 fn injected(bdf: &str) -> u32 {
     let Ok(v) = std::env::var(ENV_BAD_USED_LEN) else { return 0 };
     v.split(',')
@@ -66,6 +81,7 @@ impl VirtioPort {
                 Some("modern") => TransportKind::Modern,
                 _ => TransportKind::Auto,
             },
+            features_off: features_off(bdf),
             ..Config::default()
         };
         let mut dev = VirtioNet::open(bdf, &cfg, bufs)?;

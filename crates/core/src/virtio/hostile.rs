@@ -28,7 +28,7 @@ pub(crate) fn open(qmax: u16, event_idx: bool, bufs: u32) -> (FakeNet, VirtioNet
     // test), which is also what the test double translates device addresses through.
     let dma = PoolDma::new(pool.clone(), Route::Vfio).unwrap();
     let (dev, t) = FakeNet::new(qmax, event_idx);
-    let cfg = Config { queue_pairs: 1, ring_size: qmax, promisc: None, transport: TransportKind::Auto, event_idx };
+    let cfg = Config { queue_pairs: 1, ring_size: qmax, promisc: None, transport: TransportKind::Auto, event_idx, ..Config::default() };
     let net = VirtioNet::with_transport(BDF.parse().unwrap(), t, &cfg, dma).unwrap();
     (dev, net, pool)
 }

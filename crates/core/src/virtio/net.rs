@@ -1,12 +1,16 @@
 //! virtio-net device driver (virtio 1.2 §5.1) over a PCI transport, polled, one descriptor
 //! per packet with the virtio_net_hdr in the buffer headroom.
 //!
-//! Trade-offs: no MRG_RXBUF (one 2 KiB buffer per packet is enough without offloads, and
-//! frames above the buffer are the device's to drop); EVENT_IDX when offered (virtio 1.2
+//! Trade-offs: one pool buffer per packet; MRG_RXBUF is negotiated only so that a frame larger
+//! than the buffer is seen, dropped whole and counted (`mergeable.rs`; jumbo frames need a pool
+//! with a larger data room); legacy devices get the header in its own descriptor unless they
+//! offer ANY_LAYOUT (`framing.rs`); EVENT_IDX when offered (virtio 1.2
 //! §2.7.7 / §2.7.10: kicks only when avail_event asks, used_event held behind so a polled
 //! queue never interrupts; with QEMU it also saves a used->flags rewrite per received packet);
 //! no offloads (the header we send is all zero, the one we get is ignored).
 use super::buffers::DmaBuffers;
+use super::framing::{Framing, Seg};
+use super::mergeable::{RxMerge, Verdict, NUM_BUFFERS_OFF};
 use super::spec::{feature::*, net as n, netcfg, status};
 use super::transport_legacy::Legacy;
 use super::transport_modern::Modern;
@@ -37,11 +41,14 @@ pub struct Config {
     pub transport: TransportKind,
     /// Negotiate VIRTIO_F_EVENT_IDX when offered (virtio 1.2 §2.7.7, §2.7.10; default on).
     pub event_idx: bool,
+    /// Feature bits never to negotiate even when offered (tests and A/B measurements, e.g.
+    /// ANY_LAYOUT to exercise the split legacy framing, MRG_RXBUF to measure its cost; default 0).
+    pub features_off: u64,
 }
 
 impl Default for Config {
     fn default() -> Config {
-        Config { queue_pairs: 1, ring_size: 256, promisc: Some(true), transport: TransportKind::Auto, event_idx: true }
+        Config { queue_pairs: 1, ring_size: 256, promisc: Some(true), transport: TransportKind::Auto, event_idx: true, features_off: 0 }
     }
 }
 
@@ -66,6 +73,9 @@ pub struct Stats {
     pub bad_idx: u64,
     /// TX bursts refused whole because the device held every descriptor (it completes nothing)
     pub tx_full: u64,
+    /// received frames larger than a pool buffer (MRG_RXBUF num_buffers > 1): dropped whole,
+    /// counted here and in ierrors
+    pub rx_oversize: u64,
 }
 
 impl std::ops::AddAssign for Stats {
@@ -81,12 +91,15 @@ impl std::ops::AddAssign for Stats {
         self.bad_used += o.bad_used;
         self.bad_idx += o.bad_idx;
         self.tx_full += o.tx_full;
+        self.rx_oversize += o.rx_oversize;
     }
 }
 
 struct Queue {
     vq: Virtqueue,
     stats: Stats,
+    /// RX: buffers still to drop of an oversize frame (mergeable.rs)
+    merge: RxMerge,
 }
 
 pub struct VirtioNet<B: DmaBuffers> {
@@ -97,6 +110,8 @@ pub struct VirtioNet<B: DmaBuffers> {
     ctrl: Option<Virtqueue>,
     features: u64,
     hdr_len: usize,
+    /// descriptor layout of a packet (framing.rs)
+    framing: Framing,
     mac: [u8; 6],
     transport: Box<dyn Transport>,
     dev: Option<Device>,
@@ -183,6 +198,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
             ctrl: None,
             features: 0,
             hdr_len: 0,
+            framing: Framing::Any,
             mac: [0; 6],
             transport,
             dev,
@@ -217,6 +233,15 @@ impl<B: DmaBuffers> VirtioNet<B> {
             // less per received packet (it no longer rewrites used->flags per packet).
             want |= RING_EVENT_IDX;
         }
+        // virtio 1.2 §5.1.6.3 / §5.1.6.4: with MRG_RXBUF a frame larger than one buffer is
+        // spread over several (num_buffers) instead of being dropped unseen: we count it (mergeable.rs).
+        want |= NET_MRG_RXBUF;
+        if legacy {
+            // §2.7.4.3 Legacy Interface: Message Framing: without ANY_LAYOUT the header needs a
+            // descriptor of its own (framing.rs); with it, header and packet share one.
+            want |= ANY_LAYOUT;
+        }
+        want &= !cfg.features_off;
         if !legacy {
             if offered & VERSION_1 == 0 {
                 return Err(Error::Unsupported(format!("{}: device does not offer VIRTIO_F_VERSION_1", self.bdf)));
@@ -237,8 +262,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
                 return Err(Error::Device(format!("{}: device refused features {f:#x}", self.bdf)));
             }
         }
-        // §5.1.6.1: the header carries num_buffers once VERSION_1 is negotiated.
-        self.hdr_len = if f & VERSION_1 != 0 { n::HDR_LEN_V1 } else { n::HDR_LEN_LEGACY };
+        // §5.1.6.1: the header carries num_buffers once VERSION_1 or MRG_RXBUF is negotiated.
+        self.hdr_len = if f & (VERSION_1 | NET_MRG_RXBUF) != 0 { n::HDR_LEN_V1 } else { n::HDR_LEN_LEGACY };
+        self.framing = Framing::from_features(f);
         self.mac = self.read_mac()?;
 
         // Step 7: queues. §5.1.2: receiveqN = 2N, transmitqN = 2N+1, controlq after the last pair.
@@ -246,7 +272,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
         let pairs = cfg.queue_pairs.clamp(1, max_pairs);
         for q in 0..2 * pairs {
             let vq = self.make_queue(q, cfg.ring_size, 0)?;
-            let qq = Queue { vq, stats: Stats::default() };
+            let qq = Queue { vq, stats: Stats::default(), merge: RxMerge::default() };
             if q % 2 == 0 {
                 self.rx.push(qq);
             } else {
@@ -385,7 +411,8 @@ impl<B: DmaBuffers> VirtioNet<B> {
         self.ctrl_cmd(n::CTRL_RX, n::CTRL_RX_PROMISC, &[on as u8])
     }
 
-    /// §5.1.6.5: { u8 class; u8 command; data; u8 ack (device-writable) }, as two descriptors.
+    /// §5.1.6.5: { u8 class; u8 command; data; u8 ack (device-writable) }: two descriptors, or
+    /// three for a legacy device without ANY_LAYOUT (framing.rs).
     /// Synchronous: polls for the completion for at most one second.
     fn ctrl_cmd(&mut self, class: u8, cmd: u8, data: &[u8]) -> Result<()> {
         let q = self.ctrl.as_mut().ok_or_else(|| Error::Unsupported("no control queue".into()))?;
@@ -399,7 +426,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
         }
         let ack_off = off + 48;
         mem.write::<u8>(ack_off, 0xff);
-        if !q.push(0, &[(iova, 2 + data.len() as u32, false), (iova + 48, 1, true)]) {
+        let mut segs: [Seg; 3] = [(0, 0, false); 3];
+        let ns = self.framing.control(iova, data.len() as u32, iova + 48, &mut segs);
+        if !q.push(0, &segs[..ns]) {
             return Err(Error::Device("control queue full".into()));
         }
         if q.publish() {
@@ -426,19 +455,23 @@ impl<B: DmaBuffers> VirtioNet<B> {
         let rq = &mut self.rx[q];
         let hdr = self.hdr_len;
         let data_off = self.bufs.rx_data_off() as usize;
-        let room = (self.bufs.buf_len() - data_off + hdr) as u32;
+        let room = (self.bufs.buf_len() - data_off) as u32;
+        let per = self.framing.descs();
+        let mut segs: [Seg; 2] = [(0, 0, false); 2];
         let mut posted = false;
-        while rq.vq.free_slots() > 0 {
+        while rq.vq.free_slots() >= per {
             let mut hs = [0u32; BURST];
-            let want = rq.vq.free_slots().min(BURST);
+            let want = (rq.vq.free_slots() / per).min(BURST);
             let got = self.bufs.alloc_burst(&mut hs[..want]);
             if got == 0 {
                 rq.stats.rx_nombuf += 1;
                 break;
             }
             for &h in &hs[..got] {
-                // The device writes the header right before where the packet data will start.
-                let ok = rq.vq.push(h, &[(self.bufs.iova(h) + (data_off - hdr) as u64, room, true)]);
+                // The device writes the header right before where the packet data will start
+                // (in the same descriptor, or in one of its own: framing.rs).
+                let ns = self.framing.packet(self.bufs.iova(h) + (data_off - hdr) as u64, hdr as u32, room, true, &mut segs);
+                let ok = rq.vq.push(h, &segs[..ns]);
                 debug_assert!(ok);
             }
             posted = true;
@@ -461,6 +494,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
         }
         let hdr = self.hdr_len;
         let data_off = self.bufs.rx_data_off();
+        let mrg = self.features & NET_MRG_RXBUF != 0;
         let mut got = 0;
         let mut bad = [0u32; BURST];
         let mut nbad = 0;
@@ -469,7 +503,34 @@ impl<B: DmaBuffers> VirtioNet<B> {
             while got < out.len() && nbad < BURST {
                 match rq.vq.pop() {
                     None => break,
-                    Some(Used::Ok { handle, len }) if len as usize >= hdr => {
+                    Some(Used::Ok { handle, len }) if len as usize >= hdr || rq.merge.pending() > 0 => {
+                        let nb = if mrg {
+                            let at = data_off as usize - hdr + NUM_BUFFERS_OFF;
+                            // SAFETY: the header lies in the buffer's headroom (rx_data_off >= hdr
+                            // is checked at open) and the device is done with this buffer.
+                            Some(u16::from_le(unsafe { std::ptr::read_unaligned(self.bufs.virt(handle).add(at) as *const u16) }))
+                        } else {
+                            None
+                        };
+                        match rq.merge.classify(nb, rq.vq.size()) {
+                            Verdict::Deliver => {}
+                            v => {
+                                match v {
+                                    Verdict::Oversize => {
+                                        rq.stats.rx_oversize += 1;
+                                        rq.stats.ierrors += 1;
+                                    }
+                                    Verdict::Bad => {
+                                        rq.vq.bad_used += 1;
+                                        rq.stats.ierrors += 1;
+                                    }
+                                    _ => {}
+                                }
+                                bad[nbad] = handle;
+                                nbad += 1;
+                                continue;
+                            }
+                        }
                         let l = len as usize - hdr;
                         self.bufs.set_data(handle, data_off, l as u16);
                         rq.stats.ipackets += 1;
@@ -478,7 +539,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
                         got += 1;
                     }
                     Some(Used::Ok { handle, .. }) | Some(Used::BadLen { handle }) => {
-                        rq.stats.ierrors += 1;
+                        if rq.merge.classify(None, 0) != Verdict::Rest {
+                            rq.stats.ierrors += 1;
+                        }
                         bad[nbad] = handle;
                         nbad += 1;
                     }
@@ -550,7 +613,8 @@ impl<B: DmaBuffers> VirtioNet<B> {
         }
         let hdr = self.hdr_len;
         let tq = &mut self.tx[q];
-        let n = pkts.len().min(tq.vq.free_slots());
+        let per = self.framing.descs();
+        let n = pkts.len().min(tq.vq.free_slots() / per);
         if n == 0 && !pkts.is_empty() {
             tq.stats.tx_full += 1;
         }
@@ -573,7 +637,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
             // SAFETY: [off - hdr, off) is inside the buffer (checked above) and the handle is
             // the caller's, so nobody else touches this memory.
             unsafe { std::ptr::write_bytes(self.bufs.virt(h).add(off - hdr), 0, hdr) };
-            let ok = tq.vq.push(h, &[(self.bufs.iova(h) + (off - hdr) as u64, (hdr + len) as u32, false)]);
+            let mut segs: [Seg; 2] = [(0, 0, false); 2];
+            let ns = self.framing.packet(self.bufs.iova(h) + (off - hdr) as u64, hdr as u32, len as u32, false, &mut segs);
+            let ok = tq.vq.push(h, &segs[..ns]);
             debug_assert!(ok);
             tq.stats.opackets += 1;
             tq.stats.obytes += len as u64;

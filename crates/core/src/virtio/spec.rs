@@ -80,6 +80,7 @@ pub mod feature {
     pub const NET_CTRL_VQ:         u64 = 1 << 17;
     pub const NET_CTRL_RX:         u64 = 1 << 18;
     pub const NET_MQ:              u64 = 1 << 22;
+    pub const ANY_LAYOUT:          u64 = 1 << 27; // legacy only (§2.7.4.3); implied by VERSION_1
     pub const RING_INDIRECT_DESC:  u64 = 1 << 28;
     pub const RING_EVENT_IDX:      u64 = 1 << 29;
     pub const VERSION_1:           u64 = 1 << 32;

@@ -42,6 +42,8 @@ struct State {
     mac: [u8; 6],
     /// device accesses refused because the address was not the driver's (stray or freed)
     stray: u64,
+    /// answer is_legacy() true (a legacy-interface device: 32 feature bits, no FEATURES_OK)
+    legacy: bool,
 }
 
 /// The test's side of the device.
@@ -78,6 +80,79 @@ impl FakeNet {
             ..Default::default()
         }));
         (FakeNet { st: st.clone() }, Box::new(FakeTransport { st }))
+    }
+
+    /// A device offering exactly `offered`, through a legacy (`legacy`) or modern interface,
+    /// one queue pair of at most `qmax` entries (legacy: exactly `qmax`), no control queue.
+    pub fn with_features(qmax: u16, offered: u64, legacy: bool) -> (FakeNet, Box<dyn Transport>) {
+        let (dev, t) = FakeNet::new(qmax, false);
+        {
+            let mut st = dev.lock();
+            st.offered = offered;
+            st.legacy = legacy;
+        }
+        (dev, t)
+    }
+
+    /// The features the driver accepted.
+    pub fn driver_features(&self) -> u64 {
+        self.lock().driver
+    }
+
+    /// The descriptor chain at `head` of queue `q` as the device walks it (§2.7.5: NEXT flag,
+    /// next index): (addr, len, flags) per descriptor, at most the queue size of them.
+    pub fn chain(&self, q: u16, head: u16) -> Vec<(u64, u32, u16)> {
+        let (desc, size) = {
+            let st = self.lock();
+            let vq = st.queues[q as usize].as_ref().expect("queue not live");
+            (vq.desc, vq.size)
+        };
+        let mut out = Vec::new();
+        let mut id = head;
+        for _ in 0..size {
+            let d = desc + (id as usize * DESC_SIZE) as u64;
+            let addr = u64::from_le(rd::<u64>(d).expect("descriptor outside driver memory"));
+            let len = u32::from_le(rd::<u32>(d + 8).expect("descriptor outside driver memory"));
+            let flags = u16::from_le(rd::<u16>(d + 12).expect("descriptor outside driver memory"));
+            out.push((addr, len, flags));
+            if flags & DESC_F_NEXT == 0 {
+                break;
+            }
+            id = u16::from_le(rd::<u16>(d + 14).expect("descriptor outside driver memory"));
+        }
+        out
+    }
+
+    /// Write `bytes` over the device-writable descriptors of the chain at `head` (a device
+    /// receiving into it); returns how many fitted.
+    pub fn scatter(&self, q: u16, head: u16, bytes: &[u8]) -> usize {
+        let mut at = 0;
+        for (addr, len, flags) in self.chain(q, head) {
+            assert!(flags & DESC_F_WRITE != 0, "RX descriptor of chain {head} is not device-writable");
+            let n = (len as usize).min(bytes.len() - at);
+            // SAFETY: with_iova checked that n bytes at addr are inside a live area.
+            let ok = dma::with_iova(addr, n, |p| unsafe { std::ptr::copy_nonoverlapping(bytes[at..].as_ptr(), p, n) });
+            assert!(ok.is_some(), "RX descriptor points outside driver memory");
+            at += n;
+        }
+        at
+    }
+
+    /// Read the device-readable descriptors of the chain at `head`, concatenated (a device
+    /// transmitting it), and the chain's descriptor lengths.
+    pub fn gather(&self, q: u16, head: u16) -> (Vec<u8>, Vec<u32>) {
+        let mut out = Vec::new();
+        let mut lens = Vec::new();
+        for (addr, len, flags) in self.chain(q, head) {
+            assert!(flags & DESC_F_WRITE == 0, "TX descriptor of chain {head} is device-writable");
+            let mut b = vec![0u8; len as usize];
+            // SAFETY: with_iova checked that len bytes at addr are inside a live area.
+            let ok = dma::with_iova(addr, len as usize, |p| unsafe { std::ptr::copy_nonoverlapping(p, b.as_mut_ptr(), len as usize) });
+            assert!(ok.is_some(), "TX descriptor points outside driver memory");
+            out.extend_from_slice(&b);
+            lens.push(len);
+        }
+        (out, lens)
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -213,7 +288,7 @@ impl Transport for FakeTransport {
         "fake"
     }
     fn is_legacy(&self) -> bool {
-        false
+        self.lock().legacy
     }
     fn status(&self) -> Result<u8> {
         Ok(self.lock().status)
