@@ -13,6 +13,7 @@ use crate::bind::{self, Route};
 use crate::error::{Error, Result};
 use crate::mempool::Pool;
 use crate::pci::Bdf;
+use crate::virtio::irq::Irq;
 use crate::virtio::pool_dma::PoolDma;
 use crate::virtio::{Config, Stats, TransportKind, VirtioNet};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -161,6 +162,67 @@ impl VirtioPort {
         b.set(q, PORT_Q_OPACKETS, s.opackets);
         b.set(q, PORT_Q_OBYTES, s.obytes);
         b.set(q, PORT_Q_OERRORS, s.oerrors);
+    }
+}
+
+/// Interrupt mode (virtio/irq.rs): sleep until one of `queues` (port, RX queue) has received
+/// something, an interrupt came, or `timeout_ms` passed (-1: no limit). Every queue is armed
+/// (notifications on, ring re-checked) under its port's lock, the sleep holds no lock, and every
+/// queue is disarmed afterwards. Returns how many of the queues have packets waiting. Errors
+/// name the port (no interrupt support on its route, a closed port).
+pub fn wait_rx(queues: &[(&VirtioPort, u16)], timeout_ms: i32) -> Result<usize> {
+    let mut fds = [0i32; 64];
+    let mut irqs: [Option<Arc<Irq>>; 64] = std::array::from_fn(|_| None);
+    if queues.len() > fds.len() {
+        return Err(Error::InvalidArgument(format!("wait on {} queues: at most {}", queues.len(), fds.len())));
+    }
+    let mut armed = 0;
+    let mut ready = false;
+    for (k, (p, q)) in queues.iter().enumerate() {
+        let mut g = p.dev.lock().unwrap_or_else(|e| e.into_inner());
+        let d = g.as_mut().ok_or_else(|| Error::Closed(format!("port virtio:{}", p.bdf)))?;
+        if *q >= d.queue_pairs() {
+            return Err(Error::InvalidArgument(format!("port virtio:{}: no RX queue {q}", p.bdf)));
+        }
+        let i = d.enable_irq()?;
+        fds[k] = i.fd(*q);
+        irqs[k] = Some(i);
+        armed = k + 1;
+        if !d.irq_arm(*q) {
+            ready = true;
+            break;
+        }
+    }
+    let woke = if ready { 0 } else { crate::virtio::irq::poll_fds(&fds[..armed], timeout_ms)? };
+    let mut n = 0;
+    for (k, (p, q)) in queues.iter().enumerate().take(armed) {
+        if !ready {
+            if let Some(i) = &irqs[k] {
+                crate::virtio::irq::count_sleep(i, woke > 0);
+            }
+        }
+        let mut g = p.dev.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = g.as_mut() {
+            d.irq_finish(*q);
+            n += d.rx_pending(*q) as usize;
+        }
+    }
+    // queues after the one found ready were never armed: count their waiting packets too
+    for (p, q) in queues.iter().skip(armed) {
+        let g = p.dev.lock().unwrap_or_else(|e| e.into_inner());
+        n += g.as_ref().is_some_and(|d| d.rx_pending(*q)) as usize;
+    }
+    Ok(n)
+}
+
+/// Interrupt facts of a port: (kind "intx"|"msix"|"off", sleeps, wake-ups by interrupt).
+impl VirtioPort {
+    pub fn irq_stats(&self) -> (&'static str, u64, u64) {
+        let g = self.dev.lock().unwrap_or_else(|e| e.into_inner());
+        match g.as_ref().and_then(|d| d.irq()) {
+            Some(i) => (i.kind(), i.sleeps.load(Relaxed), i.wakeups.load(Relaxed)),
+            None => ("off", 0, 0),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! virtio-net user-space driver (virtio 1.2, split virtqueues, PCI transport modern + legacy).
 //! See docs/virtio.md for the map from spec sections to code.
 pub mod buffers;
+pub mod irq;
 #[cfg(test)]
 pub(crate) mod hostile;
 pub mod net;
@@ -44,5 +45,17 @@ pub trait Transport: Send {
     /// the device after this process died (bind/watchdog.rs). None: no watchdog possible.
     fn status_reg(&self) -> Option<crate::pci::bar::RawReg> {
         None
+    }
+    /// §4.1.4.5 ISR status (modern: the ISR capability; legacy: I/O offset 19): reading it returns
+    /// bit 0 (a queue interrupt) / bit 1 (config change) and de-asserts the INTx line. Only INTx
+    /// needs it (MSI-X vectors are edge messages).
+    fn read_isr(&self) -> Result<u8> {
+        Err(crate::error::Error::Unsupported("this transport has no ISR register".into()))
+    }
+    /// §4.1.5.1.2 / §4.1.4.3 queue_msix_vector: route queue `q`'s used-buffer notifications to
+    /// MSI-X vector `v` (NO_VECTOR = none). Returns what the device read back (NO_VECTOR when it
+    /// could not allocate the vector, §4.1.5.1.2.1).
+    fn set_queue_vector(&self, _q: u16, _v: u16) -> Result<u16> {
+        Err(crate::error::Error::Unsupported("MSI-X vectors on this transport".into()))
     }
 }

@@ -84,24 +84,26 @@ impl std::ops::AddAssign for Stats {
     }
 }
 
-struct Queue {
-    vq: Virtqueue,
+pub(super) struct Queue {
+    pub(super) vq: Virtqueue,
     stats: Stats,
 }
 
 pub struct VirtioNet<B: DmaBuffers> {
-    bdf: Bdf,
+    pub(super) bdf: Bdf,
     bufs: B,
-    rx: Vec<Queue>,
+    pub(super) rx: Vec<Queue>,
     tx: Vec<Queue>,
     ctrl: Option<Virtqueue>,
     features: u64,
     hdr_len: usize,
     mac: [u8; 6],
-    transport: Box<dyn Transport>,
-    dev: Option<Device>,
+    pub(super) transport: Box<dyn Transport>,
+    pub(super) dev: Option<Device>,
     /// Set when a queue broke (see `fail`): every burst returns 0 from then on.
-    dead: Option<String>,
+    pub(super) dead: Option<String>,
+    /// Interrupt mode, once asked for (virtio/irq.rs); None while the port only polls.
+    pub(super) irq: Option<std::sync::Arc<super::irq::Irq>>,
     closed: bool,
     /// uio: the process that stops the device if we die without closing it (bind/watchdog.rs)
     watchdog: Option<crate::bind::watchdog::Watchdog>,
@@ -187,6 +189,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
             transport,
             dev,
             dead: None,
+            irq: None,
             closed: false,
             watchdog: None,
         };
@@ -703,6 +706,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
         self.rx.clear();
         self.tx.clear();
         self.ctrl = None;
+        if let (Some(i), Some(d)) = (self.irq.take(), &dev) {
+            i.release(d);
+        }
         // the device is reset and its buffers back: the watchdog may go (it keeps nothing alive now)
         if let Some(mut w) = self.watchdog.take() {
             w.stand_down();
