@@ -78,14 +78,18 @@ export class AdaptiveRx {
     if (!(Number.isInteger(this.spins) && this.spins >= 0)) throw invalid(`spins ${o.spins}: use an integer >= 0`);
   }
 
-  polled(n: number): void {
+  /** Returns true when it slept (the caller may want to look at its stop flag). A sleep that
+   *  timed out with nothing waiting leaves the count at `spins`, so an idle poller goes straight
+   *  back to sleep instead of spinning `spins` rounds per timeout. */
+  polled(n: number): boolean {
     if (n !== 0) {
       this.empty = 0;
-      return;
+      return false;
     }
-    if (++this.empty < this.spins) return;
-    this.empty = 0;
+    if (++this.empty < this.spins) return false;
     this.sleeps++;
-    native.portWaitRx(this.ids, this.sleepMs);
+    const ready = native.portWaitRx(this.ids, this.sleepMs);
+    this.empty = ready === 0 ? this.spins : 0;
+    return true;
   }
 }
