@@ -24,7 +24,7 @@ const a = Port.open(specA!, { pool }), b = Port.open(specB!, { pool });
 const hs = new Uint32Array(32);
 const v = a.pool;
 const list = [[a, 0], [b, 0]] as const;
-const ad = mode === 'adaptive' ? new AdaptiveRx(list, { spins: 300, sleepMs: 500 }) : undefined;
+const ad = mode === 'adaptive' ? new AdaptiveRx(list, { spins: 300, sleepMs: 2000 }) : undefined;
 let fwd = 0, stop = false, ticks = 0, asyncSleeps = 0;
 process.on('SIGTERM', () => { stop = true; });
 if (seconds !== undefined) setTimeout(() => { stop = true; }, seconds * 1000);
@@ -63,7 +63,7 @@ async function loop(): Promise<void> {
       if (ad) { if (ad.polled(n)) break; }
       else if (mode === 'async') {
         empty = n === 0 ? empty + 1 : 0;
-        if (empty >= 300) { asyncSleeps++; const r = await waitRxAsync(list, 500); empty = r === 0 ? 300 : 0; break; }
+        if (empty >= 300) { asyncSleeps++; const r = await waitRxAsync(list, 2000); empty = r === 0 ? 300 : 0; break; }
       }
       if ((k & 63) === 63 && performance.now() - t0 > 50) break;
     }
