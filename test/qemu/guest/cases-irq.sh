@@ -25,6 +25,8 @@ irq_idle() {
   t1=$(cpu_ticks $IRQ_PID); w1=${EPOCHREALTIME/./}
   # percent of one core x100: ticks / hz / wall seconds
   IRQ_PCT=$(( (t1 - t0) * 10000 * 1000000 / hz / (w1 - w0) ))
+  # per thread (ticks, name): which of Node's threads the idle time went to
+  echo "  $name: threads $(for t in /proc/$IRQ_PID/task/*; do echo "$(awk '{print $14 + $15}' $t/stat)/$(cat $t/comm)"; done | sort -rn | head -6 | tr '\n' ' ')"
   echo "  $name: idle CPU $(( IRQ_PCT / 100 )).$(printf %02d $(( IRQ_PCT % 100 )))% of a core ($((t1 - t0)) ticks at $hz Hz over $(( (w1 - w0) / 1000 )) ms)"
 }
 irq_stop() { # NAME: SIGTERM, print its lines
