@@ -56,40 +56,53 @@ export function irqInfo(p: Port): IrqInfo {
 }
 
 export interface AdaptiveOptions {
-  /** empty polls in a row before sleeping (l3fwd-power's idle heuristic; default 300) */
+  /** empty polls in a row before the clock is looked at (default 64) */
   spins?: number;
+  /** how long the queues must have been empty before sleeping, µs (default 5000: under QEMU TCG
+   *  the device's gaps between bursts reach milliseconds at full load, and a sleep costs an
+   *  interrupt and a thread wake, so a shorter threshold sleeps under load; l3fwd-power likewise
+   *  waits for a run of idle polls before it arms) */
+  idleUs?: number;
   /** longest sleep, ms (default 100: a stop request is seen within it) */
   sleepMs?: number;
 }
 
 /** Poll under load, sleep on the queues' interrupts when idle. Call `polled(n)` after each
- *  round of RX bursts with what it received; it sleeps when `spins` rounds in a row were empty. */
+ *  round of RX bursts with what it received; it sleeps once the queues stayed empty for `idleUs`. */
 export class AdaptiveRx {
   private empty = 0;
+  private since = 0;
   private readonly spins: number;
+  private readonly idleMs: number;
   private readonly sleepMs: number;
   private readonly ids: number[];
   sleeps = 0;
 
   constructor(list: readonly RxQueueRef[], o: AdaptiveOptions = {}) {
     this.ids = pairs(list);
-    this.spins = o.spins ?? 300;
+    this.spins = o.spins ?? 64;
+    this.idleMs = (o.idleUs ?? 5000) / 1000;
     this.sleepMs = timeout(o.sleepMs ?? 100);
-    if (!(Number.isInteger(this.spins) && this.spins >= 0)) throw invalid(`spins ${o.spins}: use an integer >= 0`);
+    if (!(Number.isInteger(this.spins) && this.spins >= 1)) throw invalid(`spins ${o.spins}: use an integer >= 1`);
   }
 
   /** Returns true when it slept (the caller may want to look at its stop flag). A sleep that
-   *  timed out with nothing waiting leaves the count at `spins`, so an idle poller goes straight
-   *  back to sleep instead of spinning `spins` rounds per timeout. */
+   *  timed out with nothing waiting goes straight back to sleep on the next empty poll. */
   polled(n: number): boolean {
     if (n !== 0) {
       this.empty = 0;
       return false;
     }
     if (++this.empty < this.spins) return false;
+    const now = performance.now();
+    if (this.empty === this.spins) { this.since = now; return false; }
+    this.empty = this.spins;
+    if (now - this.since < this.idleMs) return false;
     this.sleeps++;
     const ready = native.portWaitRx(this.ids, this.sleepMs);
+    // timed out with nothing there: stay "idle since long ago"; else poll afresh
     this.empty = ready === 0 ? this.spins : 0;
+    if (ready === 0) this.since = -Infinity;
     return true;
   }
 }

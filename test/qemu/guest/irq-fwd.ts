@@ -24,7 +24,7 @@ const a = Port.open(specA!, { pool }), b = Port.open(specB!, { pool });
 const hs = new Uint32Array(32);
 const v = a.pool;
 const list = [[a, 0], [b, 0]] as const;
-const ad = mode === 'adaptive' ? new AdaptiveRx(list, { spins: 300, sleepMs: 2000 }) : undefined;
+const ad = mode === 'adaptive' ? new AdaptiveRx(list, { sleepMs: 2000 }) : undefined;
 let fwd = 0, stop = false, ticks = 0, asyncSleeps = 0;
 process.on('SIGTERM', () => { stop = true; });
 if (seconds !== undefined) setTimeout(() => { stop = true; }, seconds * 1000);
