@@ -12,10 +12,10 @@
 //!   to its own eventfd with VFIO_DEVICE_SET_IRQS (bind/vfio_irq.rs); config changes and TX
 //!   queues get NO_VECTOR (we read the link on demand and reclaim TX on each burst).
 //!
-//! Set up lazily, on the first wait: a port that only polls never opens /dev/uioN or takes
-//! MSI-X vectors. The vectors are programmed after DRIVER_OK, which QEMU and the spec's
-//! register semantics allow (the register is read back, §4.1.5.1.2.1); a driver that wants
-//! them from the first packet can call `enable_irq` right after open.
+//! Set up by `enable_irq` on the whole driver (the port does it at open, before splitting the
+//! driver per queue, and keeps going without interrupts if it fails: the first wait reports
+//! why). The vectors are programmed after DRIVER_OK, which QEMU and the spec's register
+//! semantics allow (the register is read back, §4.1.5.1.2.1).
 //!
 //! Waiting never holds the port's lock: `arm` (lock), sleep in poll(2) on the fds, `finish`
 //! (lock). The fds belong to the `Irq`, which waiters hold by `Arc`, so a port closed while a
@@ -91,6 +91,10 @@ impl<B: DmaBuffers> VirtioNet<B> {
         if let Some(i) = &self.irq {
             return Ok(i.clone());
         }
+        if matches!(self.transport, super::split::Tp::Shared(_)) {
+            // the vectors are bound once for every queue: a per-queue part cannot do it alone
+            return Err(Error::Unsupported(format!("{}: interrupts must be enabled before the driver is split per queue", self.bdf)));
+        }
         let dev = self.dev.as_ref().ok_or_else(|| Error::Unsupported(format!("{}: interrupts need a PCI function", self.bdf)))?;
         let src = match dev.route {
             Route::Uio => {
@@ -159,7 +163,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
             rq.vq.disable_interrupt();
         }
         let Some(i) = self.irq.clone() else { return };
-        i.drain(q);
+        i.drain(self.pair_index(q));
         if let (Source::Intx(_), Some(d)) = (&i.src, &self.dev) {
             let _ = self.transport.read_isr();
             let _ = d.config.set_intx_disabled(false);

@@ -7,6 +7,7 @@ pub(crate) mod hostile;
 pub mod net;
 pub mod pool_dma;
 pub mod spec;
+pub mod split;
 #[cfg(test)]
 pub(crate) mod testdev;
 pub mod transport_legacy;
@@ -20,8 +21,11 @@ pub use pool_dma::PoolDma;
 use crate::error::Result;
 
 /// What the device-independent init sequence needs from a PCI transport (§4.1.4 modern
-/// capabilities, or the §4.1.4 legacy I/O layout note).
-pub trait Transport: Send {
+/// capabilities, or the §4.1.4 legacy I/O layout note). Sync: after `VirtioNet::split` the
+/// per-queue parts share it and kick their own queues concurrently (`notify` is one register
+/// store per call); the select-then-access registers (features, queue set-up, vectors) are used
+/// only before the split.
+pub trait Transport: Send + Sync {
     fn name(&self) -> &'static str;
     /// Legacy devices: 32 feature bits, no FEATURES_OK, page-number queue addresses.
     fn is_legacy(&self) -> bool;

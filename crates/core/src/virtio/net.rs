@@ -91,22 +91,24 @@ pub(super) struct Queue {
 
 pub struct VirtioNet<B: DmaBuffers> {
     pub(super) bdf: Bdf,
-    bufs: B,
+    pub(super) bufs: B,
     pub(super) rx: Vec<Queue>,
-    tx: Vec<Queue>,
-    ctrl: Option<Virtqueue>,
-    features: u64,
-    hdr_len: usize,
-    mac: [u8; 6],
-    pub(super) transport: Box<dyn Transport>,
-    pub(super) dev: Option<Device>,
+    pub(super) tx: Vec<Queue>,
+    pub(super) ctrl: Option<Virtqueue>,
+    pub(super) features: u64,
+    pub(super) hdr_len: usize,
+    pub(super) mac: [u8; 6],
+    /// owned until `split` shares it between the per-queue parts (virtio/split.rs)
+    pub(super) transport: super::split::Tp,
+    /// shared by the per-queue parts after `split`; the last one dropped closes the binding
+    pub(super) dev: Option<std::sync::Arc<Device>>,
     /// Set when a queue broke (see `fail`): every burst returns 0 from then on.
     pub(super) dead: Option<String>,
     /// Interrupt mode, once asked for (virtio/irq.rs); None while the port only polls.
     pub(super) irq: Option<std::sync::Arc<super::irq::Irq>>,
-    closed: bool,
+    pub(super) closed: bool,
     /// uio: the process that stops the device if we die without closing it (bind/watchdog.rs)
-    watchdog: Option<crate::bind::watchdog::Watchdog>,
+    pub(super) watchdog: Option<crate::bind::watchdog::Watchdog>,
 }
 
 fn boxed(t: impl Transport + 'static) -> Box<dyn Transport> {
@@ -140,7 +142,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
                 None => boxed(Legacy::probe(&dev)?),
             },
         };
-        let mut me = Self::start(bdf, transport, Some(dev), cfg, bufs)?;
+        let mut me = Self::start(bdf, transport, Some(std::sync::Arc::new(dev)), cfg, bufs)?;
         if me.route() == Some(Route::Uio) {
             // uio's release does not stop the device: a watchdog does, if we die (watchdog.rs).
             let cmd = me.dev.as_ref().map(|d| d.config.command_reg());
@@ -176,7 +178,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
         Self::start(bdf, transport, None, cfg, bufs)
     }
 
-    fn start(bdf: Bdf, transport: Box<dyn Transport>, dev: Option<Device>, cfg: &Config, bufs: B) -> Result<VirtioNet<B>> {
+    fn start(bdf: Bdf, transport: Box<dyn Transport>, dev: Option<std::sync::Arc<Device>>, cfg: &Config, bufs: B) -> Result<VirtioNet<B>> {
         let mut me = VirtioNet {
             bdf,
             bufs,
@@ -186,7 +188,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
             features: 0,
             hdr_len: 0,
             mac: [0; 6],
-            transport,
+            transport: super::split::Tp::Own(transport),
             dev,
             dead: None,
             irq: None,
