@@ -225,9 +225,13 @@ case_run $ROUTE/bad-used-len t_bad_used
 case_run $ROUTE/rx-metadata t_rx_meta
 # interrupt mode (cases-irq.sh): idle CPU under 1% of a core, a kernel frame wakes the forwarder
 . "$HERE/cases-irq.sh"
-case_run $ROUTE/irq-idle-poll-cpu t_irq_poll
+# (every route: adaptive, INTx on uio modern and legacy, MSI-X on vfio; the polling comparison and
+# the promise-based wait on the vfio boot only, ~30 s each)
 case_run $ROUTE/irq-adaptive-idle-wake t_irq adaptive
-case_run $ROUTE/irq-async-idle-wake t_irq_async
+if [ $ROUTE = vfio ]; then
+  case_run $ROUTE/irq-idle-poll-cpu t_irq_poll
+  case_run $ROUTE/irq-async-idle-wake t_irq_async
+fi
 # uio routes: there nothing else resets a device whose process died (vfio's release path does, and
 # vfio-pci refuses the sysfs BAR mapping devstatus.py uses while it owns the device).
 [ $DRV = uio_pci_generic ] && case_run $ROUTE/signal-resets-device t_signal
