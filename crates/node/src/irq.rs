@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// `pairs` = [portId, queue, portId, queue, ...] -> the virtio ports and queues.
 fn resolve(pairs: &[u32]) -> Result<Vec<(Arc<VirtioPort>, u16)>> {
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         return Err(invalid(format!("waitRx: {} numbers; give [portId, queue] pairs", pairs.len())));
     }
     pairs

@@ -14,8 +14,8 @@
 pub mod dma;
 pub mod uio;
 pub mod vfio;
-pub(crate) mod vfio_uapi;
 pub mod vfio_irq;
+pub(crate) mod vfio_uapi;
 pub mod watchdog;
 
 use crate::error::{Error, Result};

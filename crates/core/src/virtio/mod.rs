@@ -1,9 +1,9 @@
 //! virtio-net user-space driver (virtio 1.2, split virtqueues, PCI transport modern + legacy).
 //! See docs/virtio.md for the map from spec sections to code.
 pub mod buffers;
-pub mod irq;
 #[cfg(test)]
 pub(crate) mod hostile;
+pub mod irq;
 pub mod net;
 pub mod pool_dma;
 pub mod spec;

@@ -122,7 +122,12 @@ impl FakeNet {
                 if flags & DESC_F_WRITE != 0 {
                     ack = Some(addr);
                 } else if cmd.is_none() {
-                    cmd = Some([rd::<u8>(addr).unwrap(), rd::<u8>(addr + 1).unwrap(), rd::<u8>(addr + 2).unwrap(), rd::<u8>(addr + 3).unwrap()]);
+                    cmd = Some([
+                        rd::<u8>(addr).unwrap(),
+                        rd::<u8>(addr + 1).unwrap(),
+                        rd::<u8>(addr + 2).unwrap(),
+                        rd::<u8>(addr + 3).unwrap(),
+                    ]);
                 }
                 if flags & DESC_F_NEXT == 0 {
                     break;
