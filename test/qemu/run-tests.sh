@@ -17,7 +17,7 @@
 # the older Rust-binary suite instead (guest/rust-cases.sh, crates/core/examples/virtio_smoke.rs).
 # Exit status: non-zero when any case fails or a guest does not finish.
 # Env: RINGWAY_NODE (the node the guest runs, default PATH's), RINGWAY_QEMU_LAB (lab dir, default test/qemu/lab), CARGO_TARGET_DIR, COUNT (frames per
-# direction, 1000), TIMEOUT (s per boot, 300), SUITE (node | rust).
+# direction, 1000), TIMEOUT (s per boot, 480: the interrupt cases take ~35-90 s of a boot), SUITE (node | rust).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -72,11 +72,11 @@ for r in "${ROUTES[@]}"; do
   # counted every one out (seen in 3 of 16 cases in a CI run on this session's code; docs/virtio.md).
   boot_route() {
     if [ "$r" = mq ]; then
-      NICS=$nics QUEUES=$q TIMEOUT=${TIMEOUT:-300} NAME=tests-$r \
+      NICS=$nics QUEUES=$q TIMEOUT=${TIMEOUT:-480} NAME=tests-$r \
         APPEND="ringway.bin=$BIN ringway.node=$BIN ringway.nodever=${NODEVER:-} ringway.mqmax=$q" "$HERE/run-mq.sh" > /dev/null
       return
     fi
-    NICS=$nics TOPO=cross QUEUES=$q TIMEOUT=${TIMEOUT:-300} NAME=tests-$r \
+    NICS=$nics TOPO=cross QUEUES=$q TIMEOUT=${TIMEOUT:-480} NAME=tests-$r \
       APPEND="ringway.bin=$BIN ringway.node=$BIN ringway.nodever=${NODEVER:-} ringway.route=$r ringway.count=${COUNT:-200} $extra" \
       "$HERE/boot.sh" "$SCRIPT" > /dev/null
   }
