@@ -8,6 +8,8 @@ export { Pool, PoolView } from './memory/pool.js';
 export type { PoolOptions, PoolStats } from './memory/pool.js';
 export { Port } from './port/port.js';
 export type { PortDescriptor, PortInfo, PortOptions, PortStats, QueueStats } from './port/port.js';
+export { AdaptiveRx, irqInfo, waitRxAsync, waitRxIrq } from './port/irq.js';
+export type { AdaptiveOptions, IrqInfo, RxQueueRef } from './port/irq.js';
 export { runForwarder } from './fwd/forwarder.js';
 export type { FwdOptions, FwdResult } from './fwd/forwarder.js';
 export { forwarderConfig } from './fwd/forwarder.js';

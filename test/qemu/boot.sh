@@ -10,6 +10,8 @@
 #       legacy : transitional NICs (legacy I/O BAR0 + modern capabilities; route: uio_pci_generic)
 # TOPO  pair  : our NICs 0000:00:10.0 and 0000:00:11.0 on one QEMU-internal hub
 #       cross : hub0 = our 00:10.0 + kernel NIC 00:12.0, hub1 = our 00:11.0 + kernel NIC 00:13.0
+#       mqtap : our 00:10.0 only, on the multi-queue host tap $TAP (QUEUES queues, vhost=off), which
+#               the caller created in network namespace $NETNS (run-mq.sh); QEMU runs inside it
 # Networking is only QEMU-internal hubs: -nic none, no user-mode net, no tap, no addresses.
 # Knobs: MEM (MiB, 2048) SMP (2) TIMEOUT (s, 300) APPEND (extra kernel args) NAME (log name)
 #        QUEUES (virtio queue pairs offered by our NICs: mq=on with vectors; hub ports are
@@ -41,13 +43,19 @@ case "$NICS" in
 esac
 [ -n "${QUEUES:-}" ] && OPT="$OPT,mq=on,vectors=$((2 * QUEUES + 2))"
 # hub0 / hub1 ports; our NICs first so their BDFs are fixed: 00:10.0 and 00:11.0
+if [ "$TOPO" = mqtap ]; then
+  ARGS+=(-netdev "tap,id=r0,ifname=$TAP,script=no,downscript=no,vhost=off,queues=$QUEUES"
+         -device "virtio-net-pci,netdev=r0,mac=52:54:00:12:34:10,addr=0x10$OPT")
+else
 ARGS+=(-netdev hubport,id=r0,hubid=0)
-if [ "$TOPO" = pair ]; then
+fi
+if [ "$TOPO" = mqtap ]; then :
+elif [ "$TOPO" = pair ]; then
   ARGS+=(-netdev hubport,id=r1,hubid=0)
 else
   ARGS+=(-netdev hubport,id=r1,hubid=1 -netdev hubport,id=k0,hubid=0 -netdev hubport,id=k1,hubid=1)
 fi
-ARGS+=(-device "virtio-net-pci,netdev=r0,mac=52:54:00:12:34:10,addr=0x10$OPT"
+[ "$TOPO" != mqtap ] && ARGS+=(-device "virtio-net-pci,netdev=r0,mac=52:54:00:12:34:10,addr=0x10$OPT"
        -device "virtio-net-pci,netdev=r1,mac=52:54:00:12:34:11,addr=0x11$OPT")
 if [ "$TOPO" = cross ]; then
   # the guest kernel's own NICs (plain modern virtio-net-pci, driven by virtio_net)
@@ -57,7 +65,8 @@ fi
 ARGS+=(-append "$APP")
 echo "qemu-system-x86_64 ${ARGS[*]}" > "$LOG"
 T0=${EPOCHREALTIME/./}
-timeout --foreground -k 5 "$TIMEOUT" qemu-system-x86_64 "${ARGS[@]}" < /dev/null 2>&1 |
+NS=(); [ -n "${NETNS:-}" ] && NS=(ip netns exec "$NETNS")
+timeout --foreground -k 5 "$TIMEOUT" "${NS[@]}" qemu-system-x86_64 "${ARGS[@]}" < /dev/null 2>&1 |
   while IFS= read -r l; do
     d=$(( ${EPOCHREALTIME/./} - T0 )); printf '[%4d.%02d] %s\n' $((d/1000000)) $((d%1000000/10000)) "$l"
   done >> "$LOG"

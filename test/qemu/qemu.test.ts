@@ -42,7 +42,7 @@ test('parseRun reads case lines and harness failures', () => {
   assert.deepEqual(r.harnessFailures, ['FAIL uio: guest rc 1 (9 cases ran); log: x']);
 });
 
-test('virtio-net in QEMU guests, driven from Node', { timeout: 30 * 60_000 }, async (t) => {
+test('virtio-net in QEMU guests, driven from Node', { timeout: 50 * 60_000 }, async (t) => {
   if (!requireTool(t, 'qemu-system-x86_64', QEMU_INSTALL)) return;
   if (!isRoot()) return void t.skip('skipped: needs root (guest kernel download with apt-get, 9p export of /)');
   const t0 = Date.now();

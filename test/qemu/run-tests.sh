@@ -1,7 +1,8 @@
 #!/bin/bash
 # Host entry point for the virtio-net driver tests in QEMU TCG guests.
 #
-#   test/qemu/run-tests.sh [vfio] [uio] [uio-legacy] [vfio-noiommu]     (default: all four)
+#   test/qemu/run-tests.sh [vfio] [uio] [uio-legacy] [vfio-noiommu] [mq]     (default: all five)
+# mq: our NIC on a multi-queue host tap in a namespace of its own (run-mq.sh, guest/cases-mq.sh)
 #
 # Builds the guest (kernel via apt-get download + busybox initramfs), boots one guest per route
 # with the cross topology (2 NICs ours, 2 NICs the guest kernel's) and prints the guest's CASE
@@ -16,7 +17,7 @@
 # the older Rust-binary suite instead (guest/rust-cases.sh, crates/core/examples/virtio_smoke.rs).
 # Exit status: non-zero when any case fails or a guest does not finish.
 # Env: RINGWAY_NODE (the node the guest runs, default PATH's), RINGWAY_QEMU_LAB (lab dir, default test/qemu/lab), CARGO_TARGET_DIR, COUNT (frames per
-# direction, 1000), TIMEOUT (s per boot, 420: the jumbo cases added ~1 min per route on a busy host), SUITE (node | rust).
+# direction, 1000), TIMEOUT (s per boot, 600: the jumbo cases add ~1 min and the interrupt cases ~35-90 s per route on a busy host), SUITE (node | rust).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
@@ -25,7 +26,7 @@ if ! command -v qemu-system-x86_64 > /dev/null; then
   echo "skipped: apt-get install -y qemu-system-x86 busybox-static kmod cpio"
   exit 0
 fi
-ROUTES=("$@"); [ ${#ROUTES[@]} = 0 ] && ROUTES=(vfio uio uio-legacy vfio-noiommu)
+ROUTES=("$@"); [ ${#ROUTES[@]} = 0 ] && ROUTES=(vfio uio uio-legacy vfio-noiommu mq)
 T0=$SECONDS
 # noiommu.status is written with the initramfs: a guest built before it existed is rebuilt, and so
 # is one older than the script that builds it (its init changed)
@@ -63,13 +64,19 @@ for r in "${ROUTES[@]}"; do
     vfio-noiommu) nics=modern; extra=; q=
       st=$(cat "$LAB/noiommu.status")
       if [ "$st" != ok ]; then echo "SKIP $r/all $st (then rm $LAB/noiommu.status to retry)"; continue; fi ;;
+    mq) nics=modern; extra=; q=4 ;;
     *) echo "unknown route $r"; exit 2 ;;
   esac
   # ringway.count: frames each way in the cross-topology traffic cases. 200, not 1000: past ~250
   # frames in a row the guest kernel's own RX ring (256) lost runs of frames while our side had
   # counted every one out (seen in 3 of 16 cases in a CI run on this session's code; docs/virtio.md).
   boot_route() {
-    NICS=$nics TOPO=cross QUEUES=$q TIMEOUT=${TIMEOUT:-420} NAME=tests-$r \
+    if [ "$r" = mq ]; then
+      NICS=$nics QUEUES=$q TIMEOUT=${TIMEOUT:-600} NAME=tests-$r \
+        APPEND="ringway.bin=$BIN ringway.node=$BIN ringway.nodever=${NODEVER:-} ringway.mqmax=$q" "$HERE/run-mq.sh" > /dev/null
+      return
+    fi
+    NICS=$nics TOPO=cross QUEUES=$q TIMEOUT=${TIMEOUT:-600} NAME=tests-$r \
       APPEND="ringway.bin=$BIN ringway.node=$BIN ringway.nodever=${NODEVER:-} ringway.route=$r ringway.count=${COUNT:-200} $extra" \
       "$HERE/boot.sh" "$SCRIPT" > /dev/null
   }

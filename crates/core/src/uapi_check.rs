@@ -23,6 +23,10 @@ fn vfio_constants_match_vfio_bindings() {
     assert_eq!(ours::REGION_FLAG_MMAP, v::VFIO_REGION_INFO_FLAG_MMAP);
     assert_eq!(ours::CONFIG_REGION_INDEX, v::VFIO_PCI_CONFIG_REGION_INDEX);
     assert_eq!(ours::DMA_READ_WRITE, v::VFIO_DMA_MAP_FLAG_READ | v::VFIO_DMA_MAP_FLAG_WRITE);
+    assert_eq!(ours::IRQ_SET_DATA_NONE, v::VFIO_IRQ_SET_DATA_NONE);
+    assert_eq!(ours::IRQ_SET_DATA_EVENTFD, v::VFIO_IRQ_SET_DATA_EVENTFD);
+    assert_eq!(ours::IRQ_SET_ACTION_TRIGGER, v::VFIO_IRQ_SET_ACTION_TRIGGER);
+    assert_eq!(ours::PCI_MSIX_IRQ_INDEX, v::VFIO_PCI_MSIX_IRQ_INDEX);
 }
 
 #[test]

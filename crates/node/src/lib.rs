@@ -5,6 +5,7 @@
 #![cfg_attr(test, allow(dead_code))]
 mod errors;
 mod guard;
+mod irq;
 mod lpm;
 mod memory;
 mod netdevs;

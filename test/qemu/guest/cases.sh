@@ -279,6 +279,15 @@ case_run $ROUTE/jumbo-9000-byte-exact t_jumbo
 case_run $ROUTE/jumbo-oversize-counted t_oversize
 [ $ROUTE = uio-legacy ] && case_run $ROUTE/legacy-any-layout-negotiated t_legacy_any_layout
 [ $ROUTE = uio-legacy ] && case_run $ROUTE/legacy-split-header-descriptors t_legacy_split
+# interrupt mode (cases-irq.sh): idle CPU under 1% of a core, a kernel frame wakes the forwarder
+. "$HERE/cases-irq.sh"
+# (every route: adaptive, INTx on uio modern and legacy, MSI-X on vfio; the polling comparison and
+# the promise-based wait on the vfio boot only, ~30 s each)
+case_run $ROUTE/irq-adaptive-idle-wake t_irq adaptive
+if [ $ROUTE = vfio ]; then
+  case_run $ROUTE/irq-idle-poll-cpu t_irq_poll
+  case_run $ROUTE/irq-async-idle-wake t_irq_async
+fi
 # uio routes: there nothing else resets a device whose process died (vfio's release path does, and
 # vfio-pci refuses the sysfs BAR mapping devstatus.py uses while it owns the device).
 [ $DRV = uio_pci_generic ] && case_run $ROUTE/signal-resets-device t_signal

@@ -14,6 +14,7 @@
 pub mod dma;
 pub mod uio;
 pub mod vfio;
+pub mod vfio_irq;
 pub(crate) mod vfio_uapi;
 pub mod watchdog;
 
@@ -116,6 +117,22 @@ impl Device {
                 let config = ConfigSpace::new(Arc::new(f), 0, len);
                 Ok(Device { bdf, route, config, inner: Inner::Uio(dev) })
             }
+        }
+    }
+
+    /// The vfio device, when bound through vfio-pci (interrupts: bind/vfio_irq.rs).
+    pub fn vfio(&self) -> Option<&vfio::VfioDevice> {
+        match &self.inner {
+            Inner::Vfio(d) => Some(d),
+            Inner::Uio(_) => None,
+        }
+    }
+
+    /// The uio device, when bound through uio_pci_generic (interrupts: `UioDevice::open_irq`).
+    pub fn uio(&self) -> Option<&uio::UioDevice> {
+        match &self.inner {
+            Inner::Uio(d) => Some(d),
+            Inner::Vfio(_) => None,
         }
     }
 

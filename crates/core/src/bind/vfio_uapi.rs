@@ -29,3 +29,12 @@ pub const REGION_FLAG_MMAP: u32 = 4;
 pub const CONFIG_REGION_INDEX: u32 = 7;
 /// VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE
 pub const DMA_READ_WRITE: u32 = 1 | 2;
+
+// Interrupts (<linux/vfio.h> "VFIO_DEVICE_GET_IRQ_INFO", "VFIO_DEVICE_SET_IRQS")
+pub const DEVICE_GET_IRQ_INFO: u64 = io(9);
+pub const DEVICE_SET_IRQS: u64 = io(10);
+pub const IRQ_SET_DATA_NONE: u32 = 1 << 0;
+pub const IRQ_SET_DATA_EVENTFD: u32 = 1 << 2;
+pub const IRQ_SET_ACTION_TRIGGER: u32 = 1 << 5;
+/// enum { VFIO_PCI_INTX_IRQ_INDEX, VFIO_PCI_MSI_IRQ_INDEX, VFIO_PCI_MSIX_IRQ_INDEX, ... }
+pub const PCI_MSIX_IRQ_INDEX: u32 = 2;

@@ -33,6 +33,12 @@ pub enum Bar {
 // SAFETY: the mapping is owned by this value and unmapped in Drop; moving it to another thread
 // moves that ownership. Register accesses are serialized by the owning driver (&self/&mut self).
 unsafe impl Send for Bar {}
+// SAFETY: every access through &self is a volatile load/store of device memory inside the
+// mapping (bounds-checked) or a pread/pwrite on the region file, none of which touches Rust-owned
+// memory, so concurrent calls are free of data races. What two threads' accesses mean to the
+// device is the caller's business: after VirtioNet::split only notify registers (one store of a
+// queue index each) are written concurrently.
+unsafe impl Sync for Bar {}
 
 impl Bar {
     /// mmap `len` bytes of `file` at `offset` (page-aligned) as device memory.

@@ -14,6 +14,8 @@ const STATUS_CAP_LIST: u16 = 1 << 4;
 const CMD_IO: u16 = 1 << 0;
 const CMD_MEM: u16 = 1 << 1;
 const CMD_BUS_MASTER: u16 = 1 << 2;
+/// PCI Local Bus 3.0 §6.2.2 Command register bit 10: Interrupt Disable (INTx# masked when set)
+const CMD_INTX_DISABLE: u16 = 1 << 10;
 pub const CAP_ID_VENDOR: u8 = 0x09;
 pub const CAP_ID_MSIX: u8 = 0x11;
 
@@ -97,6 +99,18 @@ impl ConfigSpace {
     pub fn disable_bus_master(&self) -> Result<()> {
         let cmd = self.read16(COMMAND)?;
         self.write16(COMMAND, cmd & !CMD_BUS_MASTER)
+    }
+
+    /// Mask (true) or unmask INTx through the command register's Interrupt Disable bit. uio_pci_generic
+    /// sets the bit in its interrupt handler (pci_check_and_mask_intx), so a user-space driver
+    /// waiting for the next interrupt clears it after each one.
+    pub fn set_intx_disabled(&self, off: bool) -> Result<()> {
+        let cmd = self.read16(COMMAND)?;
+        let want = if off { cmd | CMD_INTX_DISABLE } else { cmd & !CMD_INTX_DISABLE };
+        if want != cmd {
+            self.write16(COMMAND, want)?;
+        }
+        Ok(())
     }
 
     /// Is MSI-X enabled? The legacy virtio register layout shifts when it is.

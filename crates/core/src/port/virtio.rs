@@ -2,17 +2,17 @@
 //! trait. Counters are mirrored into the port's shared block after each burst (absolute values:
 //! the driver keeps the totals), so JS reads them without crossing N-API.
 //!
-//! Locking: the driver's bursts take `&mut self`, so the port holds it in one mutex taken with
-//! `try_lock` on the hot path: a burst that finds another thread inside returns 0 (nothing
-//! received / nothing accepted) instead of blocking. One thread per port, as the forwarder runs
-//! today, never contends; several queues on several threads work but serialize (a per-queue split
-//! of the driver is future work, see docs/virtio.md).
+//! Locking: per queue. At open the driver is split into one driver per queue pair
+//! (virtio/split.rs), each behind its own mutex taken with `try_lock` on the hot path: queues
+//! driven from different threads never wait for each other, and a burst that finds another
+//! thread inside its own queue (a misuse: one thread per queue) returns 0 instead of blocking.
 use super::layout::*;
 use super::{NativePort, PortBlock};
 use crate::bind::{self, Route};
 use crate::error::{Error, Result};
 use crate::mempool::Pool;
 use crate::pci::Bdf;
+use crate::virtio::irq::Irq;
 use crate::virtio::pool_dma::PoolDma;
 use crate::virtio::{Config, Stats, TransportKind, VirtioNet};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -33,7 +33,10 @@ pub struct VirtioPort {
     route: Route,
     transport: &'static str,
     features: u64,
-    dev: Mutex<Option<VirtioNet<PoolDma>>>,
+    /// one driver part per queue pair, each behind its own lock (virtio/split.rs)
+    qs: Vec<Mutex<Option<VirtioNet<PoolDma>>>>,
+    /// why interrupt mode could not be enabled at open (reported by the first wait)
+    irq_err: Option<String>,
     /// per queue: foreign handles refused on TX (counted into oerrors)
     foreign: Vec<AtomicU64>,
     /// per queue: sum of the monotonic RX / TX counters last mirrored into the block, so a burst
@@ -98,15 +101,20 @@ impl VirtioPort {
         }
         block.set_mac(dev.mac());
         block.set_link(dev.link_up(), 0);
+        // interrupts for the whole device before the split (vectors are bound once for all queues)
+        let irq_err = dev.enable_irq().err().map(|e| e.to_string());
+        let (transport, features) = (dev.transport_name(), dev.features());
+        let parts = dev.split(|b| b.fork())?;
         Ok(VirtioPort {
             block,
             pool,
             port_id,
             bdf: bdf.to_string(),
             route,
-            transport: dev.transport_name(),
-            features: dev.features(),
-            dev: Mutex::new(Some(dev)),
+            transport,
+            features,
+            qs: parts.into_iter().map(|d| Mutex::new(Some(d))).collect(),
+            irq_err,
             foreign: (0..nq).map(|_| AtomicU64::new(0)).collect(),
             rx_mirrored: (0..nq).map(|_| AtomicU64::new(0)).collect(),
             tx_mirrored: (0..nq).map(|_| AtomicU64::new(0)).collect(),
@@ -128,20 +136,27 @@ impl VirtioPort {
 
     /// Driver totals (including `bad_used`), summed over queues; None once closed.
     pub fn driver_stats(&self) -> Option<Stats> {
-        let g = self.dev.lock().ok()?;
-        g.as_ref().map(|d| d.stats())
+        let mut s = Stats::default();
+        for m in &self.qs {
+            let g = m.lock().unwrap_or_else(|e| e.into_inner());
+            s += g.as_ref()?.stats();
+        }
+        Some(s)
     }
 
     /// Ok while the device behaves; the ERR_RINGWAY_DEVICE error (naming the PCI address and
     /// the fix: close and reopen the port) once the driver stopped a broken device. Ok once closed.
     pub fn health(&self) -> Result<()> {
-        let g = self.dev.lock().unwrap_or_else(|e| e.into_inner());
-        g.as_ref().map_or(Ok(()), |d| d.health())
+        for m in &self.qs {
+            let g = m.lock().unwrap_or_else(|e| e.into_inner());
+            g.as_ref().map_or(Ok(()), |d| d.health())?;
+        }
+        Ok(())
     }
 
     /// Re-reads the link state (§5.1.4 status) into the block.
     pub fn refresh_link(&self) -> Option<bool> {
-        let g = self.dev.lock().ok()?;
+        let g = self.qs.first()?.lock().ok()?;
         let up = g.as_ref()?.link_up();
         self.block.set_link(up, 0);
         Some(up)
@@ -177,6 +192,70 @@ impl VirtioPort {
         b.set(q, PORT_Q_OPACKETS, s.opackets);
         b.set(q, PORT_Q_OBYTES, s.obytes);
         b.set(q, PORT_Q_OERRORS, s.oerrors);
+    }
+}
+
+/// Interrupt mode (virtio/irq.rs): sleep until one of `queues` (port, RX queue) has received
+/// something, an interrupt came, or `timeout_ms` passed (-1: no limit). Every queue is armed
+/// (notifications on, ring re-checked) under its port's lock, the sleep holds no lock, and every
+/// queue is disarmed afterwards. Returns how many of the queues have packets waiting. Errors
+/// name the port (no interrupt support on its route, a closed port).
+pub fn wait_rx(queues: &[(&VirtioPort, u16)], timeout_ms: i32) -> Result<usize> {
+    let mut fds = [0i32; 64];
+    let mut irqs: [Option<Arc<Irq>>; 64] = std::array::from_fn(|_| None);
+    if queues.len() > fds.len() {
+        return Err(Error::InvalidArgument(format!("wait on {} queues: at most {}", queues.len(), fds.len())));
+    }
+    let mut armed = 0;
+    let mut ready = false;
+    for (k, (p, q)) in queues.iter().enumerate() {
+        let m = p.qs.get(*q as usize).ok_or_else(|| Error::InvalidArgument(format!("port virtio:{}: no RX queue {q}", p.bdf)))?;
+        let mut g = m.lock().unwrap_or_else(|e| e.into_inner());
+        let d = g.as_mut().ok_or_else(|| Error::Closed(format!("port virtio:{}", p.bdf)))?;
+        let i = d.irq().cloned().ok_or_else(|| match &p.irq_err {
+            Some(e) => Error::Unsupported(format!("port virtio:{}: no interrupt mode: {e}", p.bdf)),
+            None => Error::Unsupported(format!("port virtio:{}: no interrupt mode", p.bdf)),
+        })?;
+        fds[k] = i.fd(d.pair_index(0));
+        irqs[k] = Some(i);
+        armed = k + 1;
+        if !d.irq_arm(0) {
+            ready = true;
+            break;
+        }
+    }
+    let woke = if ready { 0 } else { crate::virtio::irq::poll_fds(&fds[..armed], timeout_ms)? };
+    let mut n = 0;
+    for (k, (p, q)) in queues.iter().enumerate().take(armed) {
+        if !ready {
+            if let Some(i) = &irqs[k] {
+                crate::virtio::irq::count_sleep(i, woke > 0);
+            }
+        }
+        let mut g = p.qs[*q as usize].lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = g.as_mut() {
+            d.irq_finish(0);
+            n += d.rx_pending(0) as usize;
+        }
+    }
+    // queues after the one found ready were never armed: count their waiting packets too
+    for (p, q) in queues.iter().skip(armed) {
+        let Some(m) = p.qs.get(*q as usize) else { continue };
+        let g = m.lock().unwrap_or_else(|e| e.into_inner());
+        n += g.as_ref().is_some_and(|d| d.rx_pending(0)) as usize;
+    }
+    Ok(n)
+}
+
+/// Interrupt facts of a port: (kind "intx"|"msix"|"off", sleeps, wake-ups by interrupt).
+impl VirtioPort {
+    pub fn irq_stats(&self) -> (&'static str, u64, u64) {
+        let Some(m) = self.qs.first() else { return ("off", 0, 0) };
+        let g = m.lock().unwrap_or_else(|e| e.into_inner());
+        match g.as_ref().and_then(|d| d.irq()) {
+            Some(i) => (i.kind(), i.sleeps.load(Relaxed), i.wakeups.load(Relaxed)),
+            None => ("off", 0, 0),
+        }
     }
 }
 
@@ -225,16 +304,15 @@ fn send_valid(pkts: &[u32], valid: impl Fn(u32) -> bool, mut send: impl FnMut(&[
 
 impl NativePort for VirtioPort {
     fn rx_burst(&self, q: u16, out: &mut [u32]) -> usize {
-        let Ok(mut g) = self.dev.try_lock() else { return 0 };
+        let Some(m) = self.qs.get(q as usize) else { return 0 };
+        let Ok(mut g) = m.try_lock() else { return 0 };
         let Some(dev) = g.as_mut() else { return 0 };
-        if q >= dev.queue_pairs() {
-            return 0;
-        }
-        let n = dev.rx_burst(q, out);
+        // this queue's own driver part: its pair is its queue 0
+        let n = dev.rx_burst(0, out);
         for &h in &out[..n] {
             self.pool.set_rx_meta(h, self.port_id, q);
         }
-        self.mirror_rx(q, dev.rx_stats(q));
+        self.mirror_rx(q, dev.rx_stats(0));
         if n == 0 && dev.is_dead() {
             // the driver stopped a broken device: JS sees the link down without a crossing
             self.block.set_link(false, 0);
@@ -243,15 +321,13 @@ impl NativePort for VirtioPort {
     }
 
     fn tx_burst(&self, q: u16, pkts: &[u32]) -> usize {
-        let Ok(mut g) = self.dev.try_lock() else { return 0 };
+        let Some(m) = self.qs.get(q as usize) else { return 0 };
+        let Ok(mut g) = m.try_lock() else { return 0 };
         let Some(dev) = g.as_mut() else { return 0 };
-        if q >= dev.queue_pairs() {
-            return 0;
-        }
         // Handles come from JS: a foreign one must never reach the driver (it would panic in
         // DmaBuffers::virt). Count it as an output error and consume it, as pcap ports do.
-        let (done, foreign) = send_valid(pkts, |h| self.pool.valid(h), |ok| dev.tx_burst(q, ok));
-        let mut s = *dev.tx_stats(q);
+        let (done, foreign) = send_valid(pkts, |h| self.pool.valid(h), |ok| dev.tx_burst(0, ok));
+        let mut s = *dev.tx_stats(0);
         if foreign > 0 {
             // Relaxed: only this queue's thread writes it (the port contract).
             let c = &self.foreign[q as usize];
@@ -266,11 +342,16 @@ impl NativePort for VirtioPort {
     }
 
     fn close(&self) -> Result<()> {
-        let dev = self.dev.lock().map(|mut g| g.take()).unwrap_or_else(|e| e.into_inner().take());
-        if let Some(mut d) = dev {
-            // §2.4 reset first (the device stops DMA), then every posted buffer comes back.
+        let parts: Vec<_> = self.qs.iter().map(|m| m.lock().map(|mut g| g.take()).unwrap_or_else(|e| e.into_inner().take())).collect();
+        let mut any = false;
+        // part 0 (the control queue, the watchdog) last; every part's close resets the device
+        // first (§2.4: it stops DMA), then its posted buffers come back
+        for mut d in parts.into_iter().rev().flatten() {
             d.close();
             d.pool_mut().flush();
+            any = true;
+        }
+        if any {
             self.block.set_link(false, 0);
         }
         Ok(())

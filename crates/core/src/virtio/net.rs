@@ -95,31 +95,35 @@ impl std::ops::AddAssign for Stats {
     }
 }
 
-struct Queue {
-    vq: Virtqueue,
+pub(super) struct Queue {
+    pub(super) vq: Virtqueue,
     stats: Stats,
     /// RX: buffers still to drop of an oversize frame (mergeable.rs)
     merge: RxMerge,
 }
 
 pub struct VirtioNet<B: DmaBuffers> {
-    bdf: Bdf,
-    bufs: B,
-    rx: Vec<Queue>,
-    tx: Vec<Queue>,
-    ctrl: Option<Virtqueue>,
-    features: u64,
-    hdr_len: usize,
+    pub(super) bdf: Bdf,
+    pub(super) bufs: B,
+    pub(super) rx: Vec<Queue>,
+    pub(super) tx: Vec<Queue>,
+    pub(super) ctrl: Option<Virtqueue>,
+    pub(super) features: u64,
+    pub(super) hdr_len: usize,
     /// descriptor layout of a packet (framing.rs)
-    framing: Framing,
-    mac: [u8; 6],
-    transport: Box<dyn Transport>,
-    dev: Option<Device>,
+    pub(super) framing: Framing,
+    pub(super) mac: [u8; 6],
+    /// owned until `split` shares it between the per-queue parts (virtio/split.rs)
+    pub(super) transport: super::split::Tp,
+    /// shared by the per-queue parts after `split`; the last one dropped closes the binding
+    pub(super) dev: Option<std::sync::Arc<Device>>,
     /// Set when a queue broke (see `fail`): every burst returns 0 from then on.
-    dead: Option<String>,
-    closed: bool,
+    pub(super) dead: Option<String>,
+    /// Interrupt mode, once asked for (virtio/irq.rs); None while the port only polls.
+    pub(super) irq: Option<std::sync::Arc<super::irq::Irq>>,
+    pub(super) closed: bool,
     /// uio: the process that stops the device if we die without closing it (bind/watchdog.rs)
-    watchdog: Option<crate::bind::watchdog::Watchdog>,
+    pub(super) watchdog: Option<crate::bind::watchdog::Watchdog>,
 }
 
 fn boxed(t: impl Transport + 'static) -> Box<dyn Transport> {
@@ -153,7 +157,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
                 None => boxed(Legacy::probe(&dev)?),
             },
         };
-        let mut me = Self::start(bdf, transport, Some(dev), cfg, bufs)?;
+        let mut me = Self::start(bdf, transport, Some(std::sync::Arc::new(dev)), cfg, bufs)?;
         if me.route() == Some(Route::Uio) {
             // uio's release does not stop the device: a watchdog does, if we die (watchdog.rs).
             let cmd = me.dev.as_ref().map(|d| d.config.command_reg());
@@ -189,7 +193,7 @@ impl<B: DmaBuffers> VirtioNet<B> {
         Self::start(bdf, transport, None, cfg, bufs)
     }
 
-    fn start(bdf: Bdf, transport: Box<dyn Transport>, dev: Option<Device>, cfg: &Config, bufs: B) -> Result<VirtioNet<B>> {
+    fn start(bdf: Bdf, transport: Box<dyn Transport>, dev: Option<std::sync::Arc<Device>>, cfg: &Config, bufs: B) -> Result<VirtioNet<B>> {
         let mut me = VirtioNet {
             bdf,
             bufs,
@@ -200,9 +204,10 @@ impl<B: DmaBuffers> VirtioNet<B> {
             hdr_len: 0,
             framing: Framing::Any,
             mac: [0; 6],
-            transport,
+            transport: super::split::Tp::Own(transport),
             dev,
             dead: None,
+            irq: None,
             closed: false,
             watchdog: None,
         };
@@ -769,6 +774,9 @@ impl<B: DmaBuffers> VirtioNet<B> {
         self.rx.clear();
         self.tx.clear();
         self.ctrl = None;
+        if let (Some(i), Some(d)) = (self.irq.take(), &dev) {
+            i.release(d);
+        }
         // the device is reset and its buffers back: the watchdog may go (it keeps nothing alive now)
         if let Some(mut w) = self.watchdog.take() {
             w.stand_down();

@@ -138,6 +138,18 @@ impl PoolDma {
         &self.pool
     }
 
+    /// Another handle on the same pool, shared cache and device addresses, with no cache of its
+    /// own yet (one per queue part of a split driver, virtio/split.rs).
+    pub fn fork(&self) -> Result<PoolDma> {
+        let addr = match &self.addr {
+            Addr::Vfio { base, _guard } => Addr::Vfio { base: *base, _guard: _guard.clone() },
+            Addr::Phys(p) => Addr::Phys(p.clone()),
+            #[cfg(test)]
+            Addr::Fake(b) => Addr::Fake(*b),
+        };
+        Ok(PoolDma { shared: self.shared.clone(), cache: None, pool: self.pool.clone(), addr })
+    }
+
     /// Whether `h` is one of this pool's buffers (handles arriving from JS are untrusted).
     #[inline]
     pub fn valid(&self, h: u32) -> bool {

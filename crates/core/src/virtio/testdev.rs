@@ -44,6 +44,11 @@ struct State {
     stray: u64,
     /// answer is_legacy() true (a legacy-interface device: 32 feature bits, no FEATURES_OK)
     legacy: bool,
+    /// MQ device (`new_mq`): max_virtqueue_pairs, the control queue's index, the last
+    /// VQ_PAIRS_SET value it acknowledged
+    pairs: u16,
+    ctrl_q: Option<u16>,
+    pairs_set: u16,
 }
 
 /// The test's side of the device.
@@ -153,6 +158,63 @@ impl FakeNet {
             lens.push(len);
         }
         (out, lens)
+    }
+
+    /// A device offering VERSION_1, MAC, CTRL_VQ and MQ with `pairs` queue pairs (receiveqN 2N,
+    /// transmitqN 2N+1, controlq 2 * pairs, §5.1.2) that acknowledges every control command
+    /// (§5.1.6.5: ack = VIRTIO_NET_OK) as soon as it is kicked, and remembers VQ_PAIRS_SET.
+    pub fn new_mq(qmax: u16, pairs: u16) -> (FakeNet, Box<dyn Transport>) {
+        let nq = 2 * pairs as usize + 1;
+        let st = Arc::new(Mutex::new(State {
+            offered: VERSION_1 | NET_MAC | NET_CTRL_VQ | NET_MQ,
+            qmax,
+            queues: (0..nq).map(|_| None).collect(),
+            notifies: vec![0; nq],
+            mac: [0x52, 0x54, 0, 0x12, 0x34, 0x57],
+            pairs,
+            ctrl_q: Some(2 * pairs),
+            ..Default::default()
+        }));
+        (FakeNet { st: st.clone() }, Box::new(FakeTransport { st }))
+    }
+
+    /// The last VQ_PAIRS_SET the device acknowledged (0: none).
+    pub fn pairs_set(&self) -> u16 {
+        self.lock().pairs_set
+    }
+
+    /// Complete every control command on the avail ring of `q`: the first descriptor holds
+    /// { class, command, data }, the device-writable one gets the ack byte.
+    fn serve_ctrl(&self, q: u16) {
+        self.take(q);
+        while let Some(head) = self.hold(q) {
+            let base = self.lock().queues[q as usize].as_ref().expect("control queue live").desc;
+            let (mut d, mut cmd, mut ack) = (head, None, None);
+            for _ in 0..4 {
+                let desc = base + (d as usize * DESC_SIZE) as u64;
+                let addr = u64::from_le(rd::<u64>(desc).expect("descriptor outside driver memory"));
+                let flags = u16::from_le(rd::<u16>(desc + 12).expect("descriptor outside driver memory"));
+                if flags & DESC_F_WRITE != 0 {
+                    ack = Some(addr);
+                } else if cmd.is_none() {
+                    cmd = Some([
+                        rd::<u8>(addr).unwrap(),
+                        rd::<u8>(addr + 1).unwrap(),
+                        rd::<u8>(addr + 2).unwrap(),
+                        rd::<u8>(addr + 3).unwrap(),
+                    ]);
+                }
+                if flags & DESC_F_NEXT == 0 {
+                    break;
+                }
+                d = u16::from_le(rd::<u16>(desc + 14).expect("descriptor outside driver memory"));
+            }
+            if let Some([n::CTRL_MQ, n::CTRL_MQ_VQ_PAIRS_SET, lo, hi]) = cmd {
+                self.lock().pairs_set = u16::from_le_bytes([lo, hi]);
+            }
+            wr::<u8>(ack.expect("control command without an ack byte"), n::CTRL_OK).expect("ack outside driver memory");
+            self.complete(q, head as u32, 1);
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -333,15 +395,27 @@ impl Transport for FakeTransport {
         Ok(())
     }
     fn notify(&self, q: u16) -> Result<()> {
-        let mut st = self.lock();
-        if let Some(c) = st.notifies.get_mut(q as usize) {
-            *c += 1;
+        let ctrl = {
+            let mut st = self.lock();
+            if let Some(c) = st.notifies.get_mut(q as usize) {
+                *c += 1;
+            }
+            st.ctrl_q == Some(q)
+        };
+        if ctrl {
+            FakeNet { st: self.st.clone() }.serve_ctrl(q);
         }
         Ok(())
     }
     fn config8(&self, off: usize) -> Result<u8> {
         let st = self.lock();
-        Ok(if (netcfg::MAC..netcfg::MAC + 6).contains(&off) { st.mac[off - netcfg::MAC] } else { 0 })
+        Ok(if (netcfg::MAC..netcfg::MAC + 6).contains(&off) {
+            st.mac[off - netcfg::MAC]
+        } else if (netcfg::MAX_VQ_PAIRS..netcfg::MAX_VQ_PAIRS + 2).contains(&off) {
+            st.pairs.to_le_bytes()[off - netcfg::MAX_VQ_PAIRS]
+        } else {
+            0
+        })
     }
     fn config_generation(&self) -> Result<u8> {
         Ok(0)

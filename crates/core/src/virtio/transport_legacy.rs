@@ -79,6 +79,10 @@ impl Transport for Legacy {
     fn config8(&self, off: usize) -> Result<u8> {
         self.bar.read8(self.config + off)
     }
+    fn read_isr(&self) -> Result<u8> {
+        // §4.1.4 legacy layout: ISR status at offset 19; reading clears it and de-asserts INTx.
+        self.bar.read8(LEGACY_ISR)
+    }
     fn config_generation(&self) -> Result<u8> {
         Ok(0)
     }

@@ -20,6 +20,8 @@ pub struct Modern {
     notify: Window,
     notify_mult: u32,
     device: Window,
+    /// §4.1.4.5 ISR status capability (INTx interrupt mode only)
+    isr: Option<Window>,
     /// Per queue: byte offset of its notify register in the notify window.
     notify_off: Vec<Option<usize>>,
 }
@@ -29,7 +31,7 @@ impl Modern {
     /// Returns Ok(None) when the device has no common-cfg capability (legacy-only device).
     pub fn probe(dev: &Device) -> Result<Option<Modern>> {
         let cfg = &dev.config;
-        let (mut common, mut notify, mut device) = (None, None, None);
+        let (mut common, mut notify, mut device, mut isr) = (None, None, None, None);
         let mut notify_mult = 0;
         for (cap, id) in cfg.capabilities()? {
             if id != CAP_ID_VENDOR {
@@ -53,6 +55,7 @@ impl Modern {
                     notify_mult = cfg.read32(c + CAP_NOTIFY_MULT)?;
                 }
                 CAP_DEVICE_CFG if device.is_none() => device = Some(w),
+                CAP_ISR_CFG if isr.is_none() && w.len >= 1 => isr = Some(w),
                 _ => {}
             }
         }
@@ -72,10 +75,20 @@ impl Modern {
                 return Err(Error::Device(format!("{}: capability window {:#x}+{:#x} outside BAR{}", dev.bdf, w.off, w.len, w.bar)));
             }
         }
+        // The ISR window is optional for us (polling never reads it): mapped when it fits its BAR.
+        let isr = match isr {
+            Some(w) => {
+                if bars[w.bar].is_none() {
+                    bars[w.bar] = dev.map_bar(w.bar).ok();
+                }
+                bars[w.bar].as_ref().filter(|b| w.off.checked_add(1).is_some_and(|e| e <= b.len())).map(|_| w)
+            }
+            None => None,
+        };
         if common.len < COMMON_CFG_MIN_LEN {
             return Err(Error::Device(format!("{}: common cfg window too short ({:#x})", dev.bdf, common.len)));
         }
-        Ok(Some(Modern { bars, common, notify, notify_mult, device, notify_off: Vec::new() }))
+        Ok(Some(Modern { bars, common, notify, notify_mult, device, isr, notify_off: Vec::new() }))
     }
 
     fn bar(&self, w: Window) -> &Bar {
@@ -188,5 +201,17 @@ impl Transport for Modern {
     }
     fn config_generation(&self) -> Result<u8> {
         self.c8(CONFIG_GENERATION)
+    }
+    fn read_isr(&self) -> Result<u8> {
+        // §4.1.4.5.1: the device clears the ISR status (and de-asserts INTx) on this read.
+        let w = self.isr.ok_or_else(|| Error::Unsupported("device has no ISR capability".into()))?;
+        self.bar(w).read8(w.off)
+    }
+    fn set_queue_vector(&self, q: u16, v: u16) -> Result<u16> {
+        // §4.1.5.1.2: select the queue, write its vector, read back to learn whether the device
+        // could allocate it (NO_VECTOR if not).
+        self.w16(QUEUE_SELECT, q)?;
+        self.w16(QUEUE_MSIX_VECTOR, v)?;
+        self.c16(QUEUE_MSIX_VECTOR)
     }
 }

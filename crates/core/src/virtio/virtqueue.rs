@@ -136,6 +136,39 @@ impl Virtqueue {
             self.mem.write::<u16>(self.avail_off + AVAIL_HDR + 2 * self.size as usize, v.0.to_le());
         }
     }
+    /// Interrupt mode, before sleeping: ask the device for a used buffer notification on the
+    /// next entry it adds (virtio 1.2 §2.7.7: with EVENT_IDX used_event = the index we will read
+    /// next, so its used->idx stepping past it notifies; without, clear VIRTQ_AVAIL_F_NO_INTERRUPT).
+    /// Then, after a full fence (our store before the device's next used->idx read, the mirror
+    /// of `publish`), re-check the ring: true when entries are already there, i.e. the device
+    /// may have added them before it saw the request, and the caller must not sleep.
+    pub fn enable_interrupt(&mut self) -> bool {
+        if self.event_idx {
+            self.mem.write::<u16>(self.avail_off + AVAIL_HDR + 2 * self.size as usize, self.last_used.0.to_le());
+        } else {
+            self.mem.write::<u16>(self.avail_off, 0);
+        }
+        fence(Ordering::SeqCst);
+        self.has_used()
+    }
+
+    /// After waking (or before polling again): notifications off (used_event held one behind,
+    /// or VIRTQ_AVAIL_F_NO_INTERRUPT set), so a polled queue never interrupts.
+    pub fn disable_interrupt(&mut self) {
+        if self.event_idx {
+            self.hold_used_event();
+        } else {
+            self.mem.write::<u16>(self.avail_off, AVAIL_F_NO_INTERRUPT);
+        }
+    }
+
+    /// The device has produced used entries we have not popped (used->idx != ours).
+    #[inline]
+    pub fn has_used(&self) -> bool {
+        let used_idx = u16::from_le(self.mem.read::<u16>(self.used_off + 2));
+        self.broken.is_none() && used_idx != self.last_used.0
+    }
+
     pub fn desc_iova(&self) -> u64 {
         self.mem.iova(0)
     }
@@ -492,6 +525,31 @@ mod tests {
         vq.mem.write::<u16>(vq.used_off, USED_F_NO_NOTIFY);
         assert!(vq.push(2, &[(0x2000, 64, false)]));
         assert!(!vq.publish());
+    }
+
+    #[test]
+    fn interrupts_are_requested_only_while_enabled() {
+        let mut vq = Virtqueue::new(0, 8, 0).unwrap();
+        vq.set_event_idx(true);
+        let ue = |vq: &Virtqueue| u16::from_le(vq.mem.read::<u16>(vq.avail_off + AVAIL_HDR + 2 * 8));
+        assert_eq!(ue(&vq), 0xffff, "polled: used_event one behind");
+        assert!(!vq.enable_interrupt(), "nothing used yet");
+        assert_eq!(ue(&vq), 0, "armed: notify on the next entry");
+        vq.disable_interrupt();
+        assert_eq!(ue(&vq), 0xffff);
+        // the device added an entry before we armed: enable reports it, so nobody sleeps on it
+        assert!(vq.push(7, &[(0x1000, 64, true)]));
+        vq.publish();
+        vq.device_complete(0, 10);
+        assert!(vq.has_used());
+        assert!(vq.enable_interrupt());
+        let mut w = Virtqueue::new(1, 8, 0).unwrap();
+        w.set_event_idx(false);
+        assert_eq!(w.mem.read::<u16>(w.avail_off), AVAIL_F_NO_INTERRUPT);
+        assert!(!w.enable_interrupt());
+        assert_eq!(w.mem.read::<u16>(w.avail_off), 0, "flags: interrupts wanted");
+        w.disable_interrupt();
+        assert_eq!(w.mem.read::<u16>(w.avail_off), AVAIL_F_NO_INTERRUPT);
     }
 
     #[test]

@@ -1,0 +1,66 @@
+# Interrupt-mode guest cases (sourced by cases.sh after the traffic cases; needs its helpers and
+# the cross topology). test/qemu/guest/irq-fwd.ts is the forwarder under test.
+#   t_irq MODE : the forwarder idles for IDLE_S seconds; its CPU time over that window, from
+#                /proc/<pid>/stat (utime + stime, clock ticks), must stay under 1% of a core;
+#                then kernel frames both ways must wake it and be forwarded byte-exact
+#                (traffic.py), with the ports' RX interrupts having ended sleeps (wake-ups > 0)
+#                and every buffer back in the pool.
+#   t_irq_poll : the same forwarder in pure polling mode, idle CPU printed (for comparison; it
+#                must be well above 1%: otherwise the measurement cannot tell the modes apart).
+IRQFWD="$NODE $ROOT/dist/test/qemu/guest/irq-fwd.js"
+IDLE_S=10
+cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+# irq_idle NAME MODE: starts the forwarder, measures idle CPU; sets IRQ_PID, IRQ_PCT (percent x100)
+irq_idle() {
+  local name=$1 mode=$2
+  $IRQFWD virtio:$R0$SPEC virtio:$R1$SPEC $mode > $OUT/$name 2>&1 &
+  IRQ_PID=$!
+  for _ in $(seq 300); do grep -q '^ready\|rror' $OUT/$name && break; sleep 0.1; done
+  grep -q '^ready' $OUT/$name || { cat $OUT/$name; return 1; }
+  # warm-up: start-up JIT and GC work (seen as 45 ticks in the first 6 s, 7 later); async mode
+  # longer: with the event loop idle, V8's memory reducer runs its GCs in the first seconds
+  # (1.6-2.9% of a core over 10 s after a 5 s warm-up, with no wake-up of ours in the window)
+  sleep $([ $mode = async ] && echo 20 || echo 5)
+  local hz t0 t1 w0 w1
+  hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
+  t0=$(cpu_ticks $IRQ_PID); w0=${EPOCHREALTIME/./}
+  sleep $IDLE_S
+  t1=$(cpu_ticks $IRQ_PID); w1=${EPOCHREALTIME/./}
+  # percent of one core x100: ticks / hz / wall seconds
+  IRQ_PCT=$(( (t1 - t0) * 10000 * 1000000 / hz / (w1 - w0) ))
+  # per thread (ticks, name): which of Node's threads the idle time went to
+  echo "  $name: threads $(for t in /proc/$IRQ_PID/task/*; do echo "$(awk '{print $14 + $15}' $t/stat)/$(cat $t/comm)"; done | sort -rn | head -6 | tr '\n' ' ')"
+  echo "  $name: idle CPU $(( IRQ_PCT / 100 )).$(printf %02d $(( IRQ_PCT % 100 )))% of a core ($((t1 - t0)) ticks at $hz Hz over $(( (w1 - w0) / 1000 )) ms)"
+}
+irq_stop() { # NAME: SIGTERM, print its lines
+  kill -TERM $IRQ_PID; wait $IRQ_PID; local rc=$?
+  sed 's/^/  /' $OUT/$1
+  return $rc
+}
+t_irq() {
+  local mode=$1 name=irq-$1
+  irq_idle $name $mode || return 1
+  local pct=$IRQ_PCT
+  # async mode: a signal's JS handler runs on the event loop while the wait is pending
+  if [ $mode = async ]; then kill -USR1 $IRQ_PID; sleep 2; fi
+  python3 $HERE/traffic.py $KA $KB --count $N > $OUT/$name.traffic 2>&1; local trc=$?
+  sed 's/^/  /' $OUT/$name.traffic
+  irq_stop $name || return 1
+  local l; l=$(grep '^irqfwd ' $OUT/$name)
+  local kind; [ $DRV = vfio-pci ] && kind=msix || kind=intx
+  local aw bw; aw=$(echo "$l" | sed -n "s/.* a_irq=$kind\/[0-9]*\/\([0-9]*\) .*/\1/p"); bw=$(echo "$l" | sed -n "s/.* b_irq=$kind\/[0-9]*\/\([0-9]*\) .*/\1/p")
+  echo "  $name: RX interrupt wake-ups a=${aw:-none} b=${bw:-none} ($kind)"
+  [ $trc = 0 ] && [ $pct -lt 100 ] && [ -n "$aw" ] && [ -n "$bw" ] && [ $((aw + bw)) -gt 0 ] &&
+    expect $OUT/$name "audit missing=0 duplicates=0" "fwd=$((2 * N)) "
+}
+t_irq_async() {
+  # the async route: the idle sleep runs on the libuv pool, so the event loop keeps running
+  t_irq async || return 1
+  expect $OUT/irq-async '^usr1 waiting=1'
+}
+t_irq_poll() {
+  irq_idle irq-poll poll || return 1
+  local pct=$IRQ_PCT
+  irq_stop irq-poll || return 1
+  [ $pct -gt 1000 ]
+}
