@@ -130,7 +130,8 @@ mod tests {
         .unwrap();
         let dma = PoolDma::new(pool.clone(), Route::Vfio).unwrap();
         let (dev, t) = FakeNet::new_mq(64, 2);
-        let cfg = Config { queue_pairs: 2, ring_size: 64, promisc: None, transport: TransportKind::Auto, event_idx: false, features_off: 0 };
+        let cfg =
+            Config { queue_pairs: 2, ring_size: 64, promisc: None, transport: TransportKind::Auto, event_idx: false, features_off: 0 };
         let net = VirtioNet::with_transport("0000:00:10.0".parse().unwrap(), t, &cfg, dma).unwrap();
         assert_eq!(net.queue_pairs(), 2);
         assert_eq!(dev.pairs_set(), 2, "VQ_PAIRS_SET 2 sent through the control queue at open (§5.1.6.5.5)");
