@@ -5,15 +5,10 @@
 // mode must cost nothing under load (it never sleeps while bursts come), so the ratio should be
 // ~1. The idle CPU of both modes (no traffic, from /proc/<pid>/stat in the guest) is printed and
 // put in the JSON context. Env: BENCH_REPS (5), BENCH_SECONDS (5 per run).
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { resolveReps, runBench } from './lib/harness.js';
-import { findOnPath } from '../test/lib/skip.js';
+import { bootGuest, guestSeconds } from './lib/qemu-guest.js';
 
 export const description = 'virtio-net in a QEMU guest (vIOMMU+vfio, MSI-X), io fwd --tx-first: adaptive interrupt mode vs pure polling (kpps)';
-
-const qemuDir = fileURLToPath(new URL('../../test/qemu/', import.meta.url));
 
 export function parseGuest(log: string): { adaptive: number[]; poll: number[]; idle: Record<string, number> } {
   const out = { adaptive: [] as number[], poll: [] as number[], idle: {} as Record<string, number> };
@@ -26,26 +21,13 @@ export function parseGuest(log: string): { adaptive: number[]; poll: number[]; i
 }
 
 export default async function main(): Promise<unknown> {
-  if (!findOnPath('qemu-system-x86_64')) throw new Error('qemu-system-x86_64 missing; install with: apt-get install -y qemu-system-x86 busybox-static kmod cpio');
   const reps = resolveReps();
-  const secs = Number(process.env['BENCH_SECONDS'] ?? 5);
-  if (!Number.isInteger(secs) || secs < 1) throw new Error('BENCH_SECONDS must be a positive integer');
-  const lab = process.env['RINGWAY_QEMU_LAB'] ?? `${qemuDir}lab`;
-  if (!existsSync(`${lab}/initramfs.cpio.gz`)) {
-    const b = spawnSync('bash', [`${qemuDir}build-guest.sh`], { stdio: 'inherit' });
-    if (b.status !== 0) throw new Error('test/qemu/build-guest.sh failed');
-  }
+  const secs = guestSeconds();
   console.log(`[virtio-irq] booting one guest: idle CPU of both modes, then ${reps} reps x (adaptive + poll), ${secs} s each`);
-  const r = spawnSync('bash', [`${qemuDir}boot.sh`, `${qemuDir}guest/bench-irq.sh`], {
-    env: {
-      ...process.env, NICS: 'viommu', TOPO: 'pair', NAME: 'bench-irq', TIMEOUT: String((reps + 1) * (2 * secs + 30) + 180),
-      APPEND: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs}`,
-    },
-    encoding: 'utf8',
+  const log = bootGuest({
+    name: 'bench-irq', script: 'bench-irq.sh', timeout: (reps + 1) * (2 * secs + 30) + 180, show: /BENCH|irqfwd|error/,
+    append: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs}`,
   });
-  const log = readFileSync(`${lab}/out/bench-irq.log`, 'utf8');
-  for (const l of log.split(/\r?\n/)) if (/BENCH|irqfwd|error/.test(l)) console.log(l.replace(/^\[[ 0-9.]*\] /, ''));
-  if (r.status !== 0) throw new Error(`guest benchmark failed (boot.sh status ${r.status}); log: ${lab}/out/bench-irq.log`);
   const got = parseGuest(log);
   if (got.adaptive.length !== reps || got.poll.length !== reps) {
     throw new Error(`expected ${reps} runs per mode, got adaptive ${got.adaptive.length}, poll ${got.poll.length}`);

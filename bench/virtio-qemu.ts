@@ -5,15 +5,10 @@
 // lines and feeds them to the common harness, whose JSON is the last stdout line.
 // TCG emulates the NICs in software, so the numbers are emulator-bound: compare the two sides,
 // not against hardware. Env: BENCH_REPS (5), BENCH_SECONDS (5 per run).
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { resolveReps, runBench } from './lib/harness.js';
-import { findOnPath } from '../test/lib/skip.js';
+import { bootGuest, guestSeconds } from './lib/qemu-guest.js';
 
 export const description = 'virtio-net in a QEMU guest (vIOMMU+vfio), io fwd --tx-first: ours (TS) vs dpdk-testpmd (kpps)';
-
-const qemuDir = fileURLToPath(new URL('../../test/qemu/', import.meta.url));
 
 /** BENCH lines of the guest log, per side, in rep order. */
 export function parseGuest(log: string): { ours: number[]; theirs: number[] } {
@@ -26,10 +21,8 @@ export function parseGuest(log: string): { ours: number[]; theirs: number[] } {
 }
 
 export default async function main(): Promise<unknown> {
-  if (!findOnPath('qemu-system-x86_64')) throw new Error('qemu-system-x86_64 missing; install with: apt-get install -y qemu-system-x86 busybox-static kmod cpio');
   const reps = resolveReps();
-  const secs = Number(process.env['BENCH_SECONDS'] ?? 5);
-  if (!Number.isInteger(secs) || secs < 1) throw new Error('BENCH_SECONDS must be a positive integer');
+  const secs = guestSeconds();
   // both sides on the same memory: 'nohuge' (default: testpmd --no-huge, our pool on 4 KiB pages)
   // or 'huge' (hugepages reserved in the guest for both); env BENCH_MEMORY
   const memory = process.env['BENCH_MEMORY'] ?? 'nohuge';
@@ -39,22 +32,11 @@ export default async function main(): Promise<unknown> {
   const room = process.env['BENCH_DATA_ROOM'] ?? '';
   const off = process.env['BENCH_FEATURES_OFF'] ?? '';
   if (!/^[0-9]*$/.test(room) || !/^[0-9a-fA-F]*$/.test(off)) throw new Error('BENCH_DATA_ROOM must be a number of bytes, BENCH_FEATURES_OFF hex bits');
-  const lab = process.env['RINGWAY_QEMU_LAB'] ?? `${qemuDir}lab`;
-  if (!existsSync(`${lab}/initramfs.cpio.gz`)) {
-    const b = spawnSync('bash', [`${qemuDir}build-guest.sh`], { stdio: 'inherit' });
-    if (b.status !== 0) throw new Error('test/qemu/build-guest.sh failed');
-  }
   console.log(`[virtio-qemu] booting one guest: ${reps} reps x (testpmd + ours), ${secs} s each`);
-  const r = spawnSync('bash', [`${qemuDir}boot.sh`, `${qemuDir}guest/bench-node.sh`], {
-    env: {
-      ...process.env, NICS: 'viommu', TOPO: 'pair', NAME: 'bench-node', TIMEOUT: String((reps + 1) * (2 * secs + 50) + 120),
-      APPEND: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs} ringway.memory=${memory}${room ? ` ringway.data_room=${room}` : ''}${off ? ` ringway.features_off=${off}` : ''}`,
-    },
-    encoding: 'utf8',
+  const log = bootGuest({
+    name: 'bench-node', script: 'bench-node.sh', timeout: (reps + 1) * (2 * secs + 50) + 120, show: /BENCH|ours per second|error/,
+    append: `ringway.node=${process.execPath} ringway.reps=${reps} ringway.dur=${secs} ringway.memory=${memory}${room ? ` ringway.data_room=${room}` : ''}${off ? ` ringway.features_off=${off}` : ''}`,
   });
-  const log = readFileSync(`${lab}/out/bench-node.log`, 'utf8');
-  for (const l of log.split(/\r?\n/)) if (/BENCH|ours per second|error/.test(l)) console.log(l.replace(/^\[[ 0-9.]*\] /, ''));
-  if (r.status !== 0) throw new Error(`guest benchmark failed (boot.sh status ${r.status}); log: ${lab}/out/bench-node.log`);
   const got = parseGuest(log);
   if (got.ours.length !== reps || got.theirs.length !== reps) {
     throw new Error(`expected ${reps} runs per side, got ours ${got.ours.length}, testpmd ${got.theirs.length}`);

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { Supervisor } from '../../src/index.js';
+import { cpuList } from '../../src/cli/run.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}.js`, import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -97,7 +98,7 @@ test('cpus pins each worker to its CPU (sched_setaffinity), and a CPU the proces
   const { readdirSync, readFileSync } = await import('node:fs');
   const allowedOf = (task: string) => /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/self/task/${task}/status`, 'utf8'))![1]!;
   const mine = allowedOf(String(process.pid));
-  const cpus = mine.split(',').flatMap((r) => { const [a, b] = r.split('-').map(Number); return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i); });
+  const cpus = cpuList(mine); // the kernel writes the list as taskset and --cpus do
   if (cpus.length < 2) {
     t.skip(`this process may use only CPU ${mine}: pinning cannot be told apart from not pinning`);
     return;
