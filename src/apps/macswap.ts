@@ -9,25 +9,26 @@ if (META_DATA_OFF % 4 !== 0) throw new Error('MacSwap: metadata layout changed')
 
 export class MacSwap extends App {
   override push(_input: number, hs: Uint32Array, n: number): void {
-    const p = this.pool, u32 = p.u32, base = p.bufBase | 0, stride = p.stride | 0, offW = OFF_W;
+    const p = this.pool, u32 = p.b32, sw = (p.stride >> 2) | 0, offW = OFF_W;
     let odd = 0;
     // Why the loop reads like this (measured, docs/benchmarks.md): module constants copied into
     // locals (an imported binding is re-checked on every use), Math.imul and |0 keep the offsets
-    // int32 (no overflow checks), one typed array for metadata and data, and the rare unaligned
-    // packet is left to a second pass, so the loop has no DataView call in it.
+    // int32 (no overflow checks), one typed array for metadata and data that starts at the first
+    // buffer (no base register), a loop that counts down to 0 (no reload of n), and the rare
+    // unaligned packet is left to a second pass, so the loop has no DataView call in it.
     // Handles on a link are buffers (the engine's contract, docs/pipelines.md): apps inside a
     // worker trust each other as DPDK's lcore code does; what leaves the worker is checked
     // (txBurst and freeBurst refuse a handle that is no buffer, docs/reliability.md).
-    for (let k = 0; k < n; k++) {
-      const m = (base + Math.imul(hs[k]!, stride)) | 0;
-      const o = (m + (u32[(m >> 2) + offW]! & 0xffff)) | 0;
-      if ((o & 3) !== 0) {
+    for (let k = n - 1; k >= 0; k--) {
+      const m = Math.imul(hs[k]!, sw); // buffer h's first word in b32
+      const d = u32[m + offW]! & 0xffff; // its data offset, bytes from the buffer's start
+      if ((d & 3) !== 0) {
         odd = 1;
         continue;
       }
       // The 12 address bytes are three little-endian words d0 d1 | d2 s0 | s1 s2 (two bytes
       // each): swapping dst and src is three loads, shifts and three stores.
-      const w = o >> 2, w0 = u32[w]!, w1 = u32[w + 1]!, w2 = u32[w + 2]!;
+      const w = (m + (d >> 2)) | 0, w0 = u32[w]!, w1 = u32[w + 1]!, w2 = u32[w + 2]!;
       u32[w] = (w1 >>> 16) | (w2 << 16);
       u32[w + 1] = (w2 >>> 16) | (w0 << 16);
       u32[w + 2] = (w0 >>> 16) | (w1 << 16);

@@ -29,15 +29,17 @@ export class NullBackend implements Backend {
     if (q >= this.p.queues) return 0;
     const pool = this.p.pool;
     const got = pool.allocBurst(hs, n);
-    const u32 = pool.u32, base = pool.bufBase | 0, stride = pool.stride | 0, size = this.size;
+    const u32 = pool.b32, sw = (pool.stride >> 2) | 0, size = this.size;
     const wOff = W_OFF, wPort = W_PORT, wFlags = W_FLAGS, wHash = W_HASH;
     // metadata as a NIC would leave it: data offset and length, input port (low 16 bits of the
     // port id) and queue, packet type and hash 0 (none). The layout puts each pair of u16 fields
     // in one aligned 32-bit word (META_DATA_OFF|LEN, META_PORT|QUEUE; little-endian: the first
     // field is the low half), so that is four stores a packet, not six.
     const w0 = (this.dataOff | (size << 16)) >>> 0, w1 = ((this.p.id & 0xffff) | (q << 16)) >>> 0;
-    for (let k = 0; k < got; k++) {
-      const w = (base + Math.imul(hs[k]!, stride)) >> 2;
+    // b32 starts at the first buffer and the loop counts down to 0: two registers fewer than
+    // u32 + base and a reloaded n (PoolView.b32; docs/benchmarks.md "what the loops cost").
+    for (let k = got - 1; k >= 0; k--) {
+      const w = Math.imul(hs[k]!, sw);
       u32[w + wOff] = w0;
       u32[w + wPort] = w1;
       u32[w + wFlags] = 0;
@@ -53,20 +55,20 @@ export class NullBackend implements Backend {
   tx(q: number, hs: Uint32Array, n: number): number {
     if (q >= this.p.queues) return 0;
     const pool = this.p.pool;
-    const u16 = pool.u16, base = pool.bufBase | 0, stride = pool.stride | 0, ok = pool.ok, hLen = H_LEN;
+    const u16 = pool.b16, sh = (pool.stride >> 1) | 0, ok = pool.ok, hLen = H_LEN;
     let bytes = 0, refused = 0;
     // The handle check (ok[h] is 1 for a buffer, 0 or undefined otherwise: PoolView.ok) rides in
     // the loop that reads the lengths, branch-free (an AND per handle); the pool need not check
     // again. A foreign handle makes `good` 0 and the slow path redo the sums.
     let good = 1;
     if (CHECKS) {
-      for (let k = 0; k < n; k++) {
+      for (let k = n - 1; k >= 0; k--) {
         const h = hs[k]!;
         good &= ok[h]!;
-        bytes += u16[((base + Math.imul(h, stride)) >> 1) + hLen]!;
+        bytes += u16[(Math.imul(h, sh) + hLen) | 0]!;
       }
     } else {
-      for (let k = 0; k < n; k++) bytes += u16[((base + Math.imul(hs[k]!, stride)) >> 1) + hLen]!;
+      for (let k = n - 1; k >= 0; k--) bytes += u16[(Math.imul(hs[k]!, sh) + hLen) | 0]!;
     }
     if (good === 1) pool.freeChecked(hs, n);
     else refused = this.txForeign(hs, n);

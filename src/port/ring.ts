@@ -53,9 +53,9 @@ export class RingBackend implements Backend {
   }
 
   private bytes(hs: Uint32Array, n: number): number {
-    const pool = this.p.pool, u16 = pool.u16, base = pool.bufBase | 0, stride = pool.stride | 0, hLen = H_LEN;
+    const pool = this.p.pool, u16 = pool.b16, sh = (pool.stride >> 1) | 0, hLen = H_LEN;
     let b = 0;
-    for (let k = 0; k < n; k++) b += u16[((base + Math.imul(hs[k]!, stride)) >> 1) + hLen]!;
+    for (let k = n - 1; k >= 0; k--) b += u16[(Math.imul(hs[k]!, sh) + hLen) | 0]!;
     return b;
   }
 
