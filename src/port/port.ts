@@ -20,9 +20,17 @@ import { mirrorBurst } from '../metrics/mirror.js';
 /** Histogram bucket of a burst of n >= 1 packets: 0 for 1, k for 2^(k-1) < n <= 2^k, the last
  *  bucket for anything larger (layout.rs, PORT_Q_HIST_RX). */
 export function burstBucket(n: number): number {
-  const k = n <= 1 ? 0 : 32 - Math.clz32(n - 1);
-  return k < L.PORT_HIST_BUCKETS - 1 ? k : L.PORT_HIST_BUCKETS - 1;
+  return bucketOf(n, L.PORT_HIST_BUCKETS - 1);
 }
+
+/** burstBucket with the last bucket's index given (the hot path passes a field, not L.*). */
+function bucketOf(n: number, last: number): number {
+  const k = n <= 1 ? 0 : 32 - Math.clz32(n - 1);
+  return k < last ? k : last;
+}
+
+// The per-burst bookkeeping indexes f64 by these offsets / 8 (Port.qb0 and the rest).
+if ((L.PORT_Q_OFF | L.PORT_Q_SIZE | L.PORT_Q_HIST_RX | L.PORT_Q_HIST_TX) % 8 !== 0) throw new Error('port layout: queue blocks must be 8-aligned');
 
 export interface PortOptions {
   pool: Pool | number;
@@ -129,6 +137,14 @@ export class Port {
   /** owned[q] = 1 once this thread claimed queue q (one thread per queue, checked in the core) */
   private readonly owned: Uint8Array;
   private readonly busyWarned: Uint8Array;
+  // f64 indices the per-burst bookkeeping uses, as fields: a module constant (L.*) is a cell load
+  // and a check on every use, a field is one load from an object already in a register.
+  private readonly qb0 = L.PORT_Q_OFF >> 3;
+  private readonly qs8 = L.PORT_Q_SIZE >> 3;
+  private readonly hRx = L.PORT_Q_HIST_RX >> 3;
+  private readonly hTx = L.PORT_Q_HIST_TX >> 3;
+  private readonly hLast = L.PORT_HIST_BUCKETS - 1;
+  private readonly mirrorW = L.PORT_OFF_MIRROR_Q >> 2;
 
   private constructor(readonly desc: PortDescriptor, private readonly owner: boolean) {
     this.id = desc.id;
@@ -207,10 +223,10 @@ export class Port {
     if (got > 0) {
       // Burst-size histogram: one add per non-empty burst, in the queue's own counter block
       // (every backend passes here, so null, ring and native ports are counted the same way).
-      const h = this.histBase(q, L.PORT_Q_HIST_RX) + burstBucket(got);
+      const h = this.qb0 + q * this.qs8 + this.hRx + bucketOf(got, this.hLast);
       this.f64[h] = this.f64[h]! + 1;
       // A capture armed on this queue (src/metrics/mirror.ts): one load per burst when not.
-      if (this.u32[L.PORT_OFF_MIRROR_Q >> 2] === q + 1) mirrorBurst(this, handles, got);
+      if (this.u32[this.mirrorW] === q + 1) mirrorBurst(this, handles, got);
     }
     return got;
   }
@@ -233,7 +249,7 @@ export class Port {
     const sent = CHECKS && (this.owned[q] !== 1 || (n >>> 0) !== n || n > handles.length)
       ? this.txChecked(q, handles, n) : this.b.tx(q, handles, n);
     if (sent > 0) {
-      const h = this.histBase(q, L.PORT_Q_HIST_TX) + burstBucket(sent);
+      const h = this.qb0 + q * this.qs8 + this.hTx + bucketOf(sent, this.hLast);
       this.f64[h] = this.f64[h]! + 1;
     }
     return sent;
@@ -314,7 +330,7 @@ export class Port {
 
   /** Byte offset of queue q's counter block in `block` / 8 (for f64 indexing). */
   counterBase(q: number): number {
-    return (L.PORT_Q_OFF + q * L.PORT_Q_SIZE) >> 3;
+    return this.qb0 + q * this.qs8;
   }
 
   info(): PortInfo {
