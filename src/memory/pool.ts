@@ -170,6 +170,9 @@ export class PoolView {
    */
   readonly b32: Uint32Array;
   readonly b16: Uint16Array;
+  /** The same as 8-byte words (buffer h's metadata at `h * (stride >> 3)`): one store writes
+   *  two 32-bit metadata fields (null RX). */
+  readonly b64: Float64Array;
   readonly stride: number;
   readonly bufBase: number;
   readonly headroom: number;
@@ -215,9 +218,10 @@ export class PoolView {
     }
     this.stride = hdr(L.POOL_HDR_STRIDE);
     this.bufBase = hdr(L.POOL_HDR_BUF_BASE);
-    if (this.bufBase % 4 !== 0 || this.stride % 4 !== 0) throw invalid(`pool ${poolId}: buffer base ${this.bufBase} and stride ${this.stride} must be 4-aligned (layout drift)`);
+    if (this.bufBase % 8 !== 0 || this.stride % 8 !== 0) throw invalid(`pool ${poolId}: buffer base ${this.bufBase} and stride ${this.stride} must be 8-aligned (layout drift)`);
     this.b32 = new Uint32Array(buffer, this.bufBase, (buffer.byteLength - this.bufBase) >> 2);
     this.b16 = new Uint16Array(buffer, this.bufBase, (buffer.byteLength - this.bufBase) >> 1);
+    this.b64 = new Float64Array(buffer, this.bufBase, (buffer.byteLength - this.bufBase) >> 3);
     this.headroom = hdr(L.POOL_HDR_HEADROOM);
     this.dataRoom = hdr(L.POOL_HDR_DATA_ROOM);
     this.total = hdr(L.POOL_HDR_N_BUFS);

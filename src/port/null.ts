@@ -6,14 +6,19 @@ import * as L from './layout.js';
 import { CHECKS } from '../checks.js';
 import { META_DATA_LEN, META_DATA_OFF, META_FLAGS, META_HASH, META_PORT, META_QUEUE, META_SIZE } from '../memory/layout.js';
 
-// The paired fields the RX loop writes as one word each (checked here, so a layout change fails loudly).
-if (META_DATA_OFF % 4 !== 0 || META_DATA_LEN !== META_DATA_OFF + 2 || META_PORT % 4 !== 0 || META_QUEUE !== META_PORT + 2) {
+// The fields the RX loop writes as two 8-byte words (checked here, so a layout change fails
+// loudly): data offset, length, port and queue in the first, flags and hash in the second.
+if (META_DATA_OFF % 8 !== 0 || META_DATA_LEN !== META_DATA_OFF + 2 || META_PORT !== META_DATA_OFF + 4 || META_QUEUE !== META_PORT + 2 ||
+    META_FLAGS !== META_DATA_OFF + 8 || META_HASH !== META_FLAGS + 4) {
   throw new Error('null port: metadata layout changed; update NullBackend.rx');
 }
+// The first word travels as a double (below): it must never be a NaN, whose bits V8 may change.
+// Its top 16 bits are the queue, < PORT_MAX_QUEUES, so the exponent bits are never all ones.
+if (L.PORT_MAX_QUEUES > 0x7ff0) throw new Error('null port: queue numbers could make the RX word a NaN');
 
 // Word indices as module numbers copied into locals in the loops: an imported binding is checked
 // on every use inside a loop, a local is a register (docs/benchmarks.md, "what the loops cost").
-const W_OFF = META_DATA_OFF >> 2, W_PORT = META_PORT >> 2, W_FLAGS = META_FLAGS >> 2, W_HASH = META_HASH >> 2;
+const Q_OFF = META_DATA_OFF >> 3;
 const H_LEN = META_DATA_LEN >> 1;
 
 const IPACKETS = L.PORT_Q_IPACKETS >> 3, IBYTES = L.PORT_Q_IBYTES >> 3, NOMBUF = L.PORT_Q_RX_NOMBUF >> 3;
@@ -21,6 +26,8 @@ const OPACKETS = L.PORT_Q_OPACKETS >> 3, OBYTES = L.PORT_Q_OBYTES >> 3;
 
 export class NullBackend implements Backend {
   private readonly dataOff: number;
+  private readonly bits64 = new Float64Array(1);
+  private readonly bits32 = new Uint32Array(this.bits64.buffer);
   constructor(private readonly p: Port, private readonly size: number) {
     this.dataOff = META_SIZE + p.pool.headroom;
   }
@@ -29,21 +36,24 @@ export class NullBackend implements Backend {
     if (q >= this.p.queues) return 0;
     const pool = this.p.pool;
     const got = pool.allocBurst(hs, n);
-    const u32 = pool.b32, sw = (pool.stride >> 2) | 0, size = this.size;
-    const wOff = W_OFF, wPort = W_PORT, wFlags = W_FLAGS, wHash = W_HASH;
-    // metadata as a NIC would leave it: data offset and length, input port (low 16 bits of the
-    // port id) and queue, packet type and hash 0 (none). The layout puts each pair of u16 fields
-    // in one aligned 32-bit word (META_DATA_OFF|LEN, META_PORT|QUEUE; little-endian: the first
-    // field is the low half), so that is four stores a packet, not six.
-    const w0 = (this.dataOff | (size << 16)) >>> 0, w1 = ((this.p.id & 0xffff) | (q << 16)) >>> 0;
-    // b32 starts at the first buffer and the loop counts down to 0: two registers fewer than
-    // u32 + base and a reloaded n (PoolView.b32; docs/benchmarks.md "what the loops cost").
+    const f8 = pool.b64, s8 = (pool.stride >> 3) | 0, size = this.size, qOff = Q_OFF;
+    // Metadata as a NIC would leave it: data offset and length, input port (low 16 bits of the
+    // port id) and queue, packet type and hash 0 (none). The layout puts these in two aligned
+    // 8-byte words (little-endian: the first field is the lowest), so that is two stores a
+    // packet, not six (or four as 32-bit words; measured +15% on fwd-null-io, docs/benchmarks.md).
+    // The first word is the same for the whole burst: its bits are made once, as a double
+    // through a scratch pair of views (a double copied from one Float64Array to another keeps
+    // its bits; it is no NaN, checked at load).
+    const bits = this.bits32;
+    bits[0] = (this.dataOff | (size << 16)) >>> 0;
+    bits[1] = ((this.p.id & 0xffff) | (q << 16)) >>> 0;
+    const w0 = this.bits64[0]!;
+    // b64 starts at the first buffer and the loop counts down to 0: no base register, no reload
+    // of n (PoolView.b32; docs/benchmarks.md "what the loops cost").
     for (let k = got - 1; k >= 0; k--) {
-      const w = Math.imul(hs[k]!, sw);
-      u32[w + wOff] = w0;
-      u32[w + wPort] = w1;
-      u32[w + wFlags] = 0;
-      u32[w + wHash] = 0;
+      const w = Math.imul(hs[k]!, s8) + qOff;
+      f8[w] = w0;
+      f8[w + 1] = 0;
     }
     const f = this.p.f64, c = this.p.counterBase(q);
     f[c + IPACKETS] = f[c + IPACKETS]! + got;
