@@ -200,6 +200,13 @@ export class PoolView {
   readonly tid: number;
   /** ok[h] === 1 iff h is a buffer of this pool (the free-path check: one load per handle) */
   readonly ok: Uint8Array;
+  /**
+   * lenIx[h]: the b16 index of buffer h's data length, -1 where h is no buffer (undefined past
+   * the table). A TX loop that sums lengths through it checks every handle for free: a foreign
+   * one reads undefined and turns the sum into NaN (null port TX, ring port TX). 4 bytes a slot
+   * per thread view (32 KiB for the default pool).
+   */
+  readonly lenIx: Int32Array;
   closed = false;
   /** Burst size with the memcpy fast path (see cacheSub); 0 until chosen. */
   private fastN = 0;
@@ -245,7 +252,13 @@ export class PoolView {
     // n_slots bytes per thread view (8 KiB for the default pool): cheaper in the hot loop than
     // recomputing the 2 MiB test of every handle.
     this.ok = new Uint8Array(this.nSlots);
-    for (let h = 0; h < this.nSlots; h++) if (this.valid(h)) this.ok[h] = 1;
+    this.lenIx = new Int32Array(this.nSlots).fill(-1);
+    const sh = this.stride >> 1, hLen = L.META_DATA_LEN >> 1;
+    for (let h = 0; h < this.nSlots; h++) {
+      if (!this.valid(h)) continue;
+      this.ok[h] = 1;
+      this.lenIx[h] = h * sh + hLen;
+    }
   }
 
   /** Whether h names a buffer of this pool (pool.rs valid(): in range and not straddling 2 MiB). */
@@ -448,20 +461,14 @@ export class PoolView {
     return true;
   }
 
-  /** freeBurst for a caller that already checked every handle with `ok` and n against hs (the
-   *  null port's TX loop); debug mode still checks ownership. */
+  /** freeBurst for a caller that already checked every handle (through `lenIx` or `ok`) and n
+   *  against hs (the null port's TX loop); debug mode still checks ownership. */
   freeChecked(hs: Uint32Array, n: number): number {
     if (this.debug) return this.freeDebug(hs, n, 0);
     this.freeTrusted(hs, n, 0);
     return 0;
   }
 
-  /** Whether every handle of hs[0..n) is a buffer of this pool (n within hs: callers checked). */
-  allValid(hs: Uint32Array, n: number): boolean {
-    const ok = this.ok;
-    for (let k = 0; k < n; k++) if (ok[hs[k]!] !== 1) return false;
-    return true;
-  }
 
   /** Slow path of freeBurst: a bad count, debug mode, or a handle to refuse. */
   private freeChecking(src: Uint32Array, n: number, at: number): number {
