@@ -63,6 +63,13 @@ function fit(n: number, room: number): number {
   return n > room ? room : n >= 0 ? Math.floor(n) : 0;
 }
 
+/** fit for a burst at array index `at`: an `at` that is no whole index in the array moves nothing
+ *  (a negative or fractional one would read undefined, stored as handle 0). */
+function fitAt(n: number, at: number, len: number): number {
+  if ((at >>> 0) !== at || at > len) return 0;
+  return fit(n, len - at);
+}
+
 // For yielding while another multi-producer/consumer finishes publishing (a 50 µs nap).
 const napCell = new Int32Array(new SharedArrayBuffer(4));
 function nap(): void {
@@ -200,7 +207,7 @@ export class Ring {
   }
 
   enqueueSpAt(src: Uint32Array, at: number, n: number, bulk = false): number {
-    if (CHECKS && ((n >>> 0) !== n || n > src.length - at)) n = fit(n, src.length - at);
+    if (CHECKS && ((n >>> 0) !== n || (at >>> 0) !== at || n > src.length - at)) n = fitAt(n, at, src.length);
     if (this.fastN === 0 && n >= 8) this.pickFast(n);
     if (!this.prodHeld) this.holdProducer();
     const head = this.prodHead;
@@ -277,7 +284,7 @@ export class Ring {
   }
 
   dequeueScAt(dst: Uint32Array, at: number, n: number, bulk = false): number {
-    if (CHECKS && ((n >>> 0) !== n || n > dst.length - at)) n = fit(n, dst.length - at);
+    if (CHECKS && ((n >>> 0) !== n || (at >>> 0) !== at || n > dst.length - at)) n = fitAt(n, at, dst.length);
     if (this.fastN === 0 && n >= 8) this.pickFast(n);
     if (!this.consHeld) this.holdConsumer();
     const head = this.consHead;
@@ -309,7 +316,7 @@ export class Ring {
   // ---------------------------------------------------------------- multi producer / consumer
   /** Enqueue src[at..at+n) when other producers (JS or Rust) may enqueue concurrently. */
   enqueueMp(src: Uint32Array, at: number, n: number, bulk = false): number {
-    if (CHECKS && ((n >>> 0) !== n || n > src.length - at)) n = fit(n, src.length - at);
+    if (CHECKS && ((n >>> 0) !== n || (at >>> 0) !== at || n > src.length - at)) n = fitAt(n, at, src.length);
     this.prodHeld = false;
     const i32 = this.i32, h = this.h;
     let head: number;
@@ -348,7 +355,7 @@ export class Ring {
 
   /** Dequeue up to n into dst[at..) when other consumers may dequeue concurrently. */
   dequeueMc(dst: Uint32Array, at: number, n: number, bulk = false): number {
-    if (CHECKS && ((n >>> 0) !== n || n > dst.length - at)) n = fit(n, dst.length - at);
+    if (CHECKS && ((n >>> 0) !== n || (at >>> 0) !== at || n > dst.length - at)) n = fitAt(n, at, dst.length);
     this.consHeld = false;
     const i32 = this.i32, h = this.h;
     let head: number;

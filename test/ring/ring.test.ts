@@ -21,6 +21,27 @@ test('burst takes what fits, bulk is all or nothing (enqueue and dequeue)', () =
   r.close();
 });
 
+test('a start index that is no whole index in the array moves nothing (no phantom handle 0), on every enqueue and dequeue', () => {
+  const r = RingRegion.create(8);
+  const ring = r.ring;
+  const src = Uint32Array.from([1, 2, 3, 4]), out = new Uint32Array(4).fill(77);
+  for (const at of [-2, 1.5, 5, 2 ** 32, NaN]) {
+    assert.equal(ring.enqueueSpAt(src, at, 2), 0, `enqueueSpAt at ${at}`);
+    assert.equal(ring.enqueueMp(src, at, 2), 0, `enqueueMp at ${at}`);
+  }
+  assert.equal(ring.count(), 0, 'nothing entered the ring');
+  assert.equal(ring.enqueueSpAt(src, 2, 2), 2);
+  assert.equal(ring.enqueueMp(src, 4, 0), 0, 'at the array end with n 0 is fine');
+  for (const at of [-1, 0.5, 5]) {
+    assert.equal(ring.dequeueScAt(out, at, 2), 0, `dequeueScAt at ${at}`);
+    assert.equal(ring.dequeueMc(out, at, 2), 0, `dequeueMc at ${at}`);
+  }
+  assert.deepEqual([...out], [77, 77, 77, 77], 'nothing written');
+  assert.equal(ring.dequeueScAt(out, 1, 2), 2);
+  assert.deepEqual([...out], [77, 3, 4, 77]);
+  r.close();
+});
+
 test('indices run free past 2^32 and stay correct', () => {
   const r = RingRegion.create(4);
   const ring = r.ring;
