@@ -202,9 +202,9 @@ export class PoolView {
   readonly ok: Uint8Array;
   /**
    * lenIx[h]: the b16 index of buffer h's data length, -1 where h is no buffer (undefined past
-   * the table). A TX loop that sums lengths through it checks every handle for free: a foreign
-   * one reads undefined and turns the sum into NaN (null port TX, ring port TX). 4 bytes a slot
-   * per thread view (32 KiB for the default pool).
+   * the table: read it as `lenIx[h] ?? -1`). A TX loop that sums lengths through it checks every
+   * handle for free: a foreign one reads undefined and turns the sum into NaN (null port TX,
+   * ring port TX). 4 bytes a slot per thread view (32 KiB for the default pool).
    */
   readonly lenIx: Int32Array;
   closed = false;

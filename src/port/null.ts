@@ -69,12 +69,16 @@ export class NullBackend implements Backend {
     let bytes = 0, refused = 0;
     if (CHECKS) {
       // The handle check is the length's index itself (PoolView.lenIx): -1 for a slot that is
-      // no buffer, undefined past the table, so a foreign handle's length reads as undefined and
-      // the sum becomes NaN. One load per handle in place of the multiply, measured free
-      // (fwd-null-io-checks); the pool need not check again. A NaN sends the burst to the slow
-      // path, which redoes the sums.
+      // no buffer, and past the table `?? -1` makes it -1 too, so a foreign handle's length
+      // reads as undefined and the sum becomes NaN. One load per handle in place of the
+      // multiply, measured free (fwd-null-io-checks); the pool need not check again. A NaN sends
+      // the burst to the slow path, which redoes the sums.
+      // The `?? -1` costs nothing until a handle past the table was seen (V8 knows a typed
+      // array element is never nullish). It is there for after: without it V8 reoptimizes
+      // `u16[undefined]` as a generic keyed load and TX stays 2.4x slower for the rest of the
+      // process; with it, 1.6x, as the `ok` AND did (docs/benchmarks.md, "What the loops cost").
       const ix = pool.lenIx;
-      for (let k = n - 1; k >= 0; k--) bytes += u16[ix[hs[k]!]!]!;
+      for (let k = n - 1; k >= 0; k--) bytes += u16[ix[hs[k]!] ?? -1]!;
     } else {
       const sh = (pool.stride >> 1) | 0, hLen = H_LEN;
       for (let k = n - 1; k >= 0; k--) bytes += u16[(Math.imul(hs[k]!, sh) + hLen) | 0]!;

@@ -56,7 +56,7 @@ export class RingBackend implements Backend {
   private bytesChecked(hs: Uint32Array, n: number): number {
     const u16 = this.p.pool.b16, ix = this.p.pool.lenIx;
     let b = 0;
-    for (let k = n - 1; k >= 0; k--) b += u16[ix[hs[k]!]!]!;
+    for (let k = n - 1; k >= 0; k--) b += u16[ix[hs[k]!] ?? -1]!; // `?? -1`: see NullBackend.tx
     return b;
   }
 
