@@ -45,10 +45,25 @@ fn header(hdr: usize, nb: u16) -> Vec<u8> {
 /// Receive `bytes` (header included) into the oldest RX buffer the device owns, complete it.
 fn rx_into(dev: &FakeNet, bytes: &[u8]) -> u16 {
     let head = dev.hold(0).expect("device owns no RX buffer");
+    rx_at(dev, head, bytes);
+    head
+}
+
+/// Receive `bytes` (header included) into RX buffer `head` (held by the caller), complete it.
+fn rx_at(dev: &FakeNet, head: u16, bytes: &[u8]) {
     let n = dev.scatter(0, head, bytes);
     assert_eq!(n, bytes.len(), "frame did not fit the buffer");
     dev.complete(0, head as u32, n as u32);
-    head
+}
+
+/// The device takes the one TX chain the driver made, reads it and completes it: its bytes and
+/// descriptor lengths.
+fn tx_taken(dev: &FakeNet) -> (Vec<u8>, Vec<u32>) {
+    dev.take(1);
+    let th = dev.hold(1).expect("the driver made no TX chain");
+    let r = dev.gather(1, th);
+    dev.complete(1, th as u32, 0);
+    r
 }
 
 fn tx(net: &mut VirtioNet<PoolDma>, f: &[u8]) {
@@ -87,17 +102,13 @@ fn legacy_without_any_layout_puts_the_header_in_its_own_descriptor() {
     let f = frame(1514, 1);
     let mut bytes = header(10, 0);
     bytes.extend_from_slice(&f);
-    assert_eq!(dev.scatter(0, head, &bytes), bytes.len());
-    dev.complete(0, head as u32, bytes.len() as u32);
+    rx_at(&dev, head, &bytes);
     assert_eq!(rx_one(&mut net), f, "received byte-exact");
     tx(&mut net, &f);
-    dev.take(1);
-    let th = dev.hold(1).unwrap();
-    let (got, lens) = dev.gather(1, th);
+    let (got, lens) = tx_taken(&dev);
     assert_eq!(lens, vec![10, 1514], "TX: header descriptor, then the packet");
     assert_eq!(&got[10..], &f[..]);
     assert!(got[..10].iter().all(|&b| b == 0));
-    dev.complete(1, th as u32, 0);
     close_and_audit(net, &pool, &[]);
 }
 
@@ -112,14 +123,10 @@ fn legacy_with_any_layout_negotiates_it_and_uses_one_descriptor() {
     let f = frame(60, 2);
     let mut bytes = header(10, 0);
     bytes.extend_from_slice(&f);
-    dev.scatter(0, head, &bytes);
-    dev.complete(0, head as u32, bytes.len() as u32);
+    rx_at(&dev, head, &bytes);
     assert_eq!(rx_one(&mut net), f);
     tx(&mut net, &f);
-    dev.take(1);
-    let th = dev.hold(1).unwrap();
-    assert_eq!(dev.gather(1, th).1, vec![70]);
-    dev.complete(1, th as u32, 0);
+    assert_eq!(tx_taken(&dev).1, vec![70]);
     close_and_audit(net, &pool, &[]);
     // and a test can refuse it (features_off): back to the split framing
     let (dev, net, pool) = open(NET_MAC | ANY_LAYOUT, true, 2048, ANY_LAYOUT);
@@ -174,16 +181,12 @@ fn jumbo_frames_fit_a_pool_with_a_9216_byte_data_room() {
     let f = frame(9014, 5);
     let mut bytes = header(12, 1);
     bytes.extend_from_slice(&f);
-    dev.scatter(0, head, &bytes);
-    dev.complete(0, head as u32, bytes.len() as u32);
+    rx_at(&dev, head, &bytes);
     assert_eq!(rx_one(&mut net), f, "9014-byte frame (MTU 9000) received whole");
     tx(&mut net, &f);
-    dev.take(1);
-    let th = dev.hold(1).unwrap();
-    let (got, lens) = dev.gather(1, th);
+    let (got, lens) = tx_taken(&dev);
     assert_eq!(lens, vec![12 + 9014]);
     assert_eq!(&got[12..], &f[..]);
-    dev.complete(1, th as u32, 0);
     assert_eq!(net.stats().rx_oversize, 0);
     close_and_audit(net, &pool, &[]);
 }
