@@ -2,17 +2,10 @@
 // hand-off, full and unconnected links, configure() as a diff that loses nothing on unchanged paths.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, Config, ConfigError, Engine, LINK_CAPACITY, MacSwap, Pool, PortIn, PortOut, Sink, Source, f, type AppContext } from '../../src/index.js';
+import { App, Config, ConfigError, Engine, LINK_CAPACITY, MacSwap, PortIn, PortOut, Sink, Source, f, type AppContext } from '../../src/index.js';
 import { Check } from './fixtures/check.js';
+import { withPool } from './fixtures/pool.js';
 
-function withPool(fn: (pool: Pool) => void): void {
-  const pool = Pool.create({ buffers: 8192, hugepages: 'never' });
-  try {
-    fn(pool);
-  } finally {
-    pool.close();
-  }
-}
 
 test('rx -> macswap -> tx on null ports: exact counters, every buffer back', () => withPool((pool) => {
   const e = new Engine({ pool });

@@ -2,17 +2,10 @@
 // both get a slice of the wait, and traffic already waiting on either ends it before anyone sleeps.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { App, Config, Engine, Pool, PortIn, PortOut, Sink, Source } from '../../src/index.js';
+import { App, Config, Engine, PortIn, PortOut, Sink, Source } from '../../src/index.js';
 import { idleAll } from '../../src/pipeline/idle.js';
+import { withPool } from './fixtures/pool.js';
 
-function withPool(fn: (pool: Pool) => void): void {
-  const pool = Pool.create({ buffers: 1024, hugepages: 'never' });
-  try {
-    fn(pool);
-  } finally {
-    pool.close();
-  }
-}
 
 const waits: Record<string, number[]> = {};
 const readyNow: Record<string, boolean> = {};
@@ -33,7 +26,7 @@ test('an idle engine with two sources waits on both, each for half the timeout',
   assert.equal(waits.rxa?.length, 10, 'port a waited once per idle step');
   assert.equal(waits.rxb?.length, 10, 'port b waited once per idle step (before: never)');
   assert.ok([...waits.rxa!, ...waits.rxb!].every((t) => t === 0.5), 'each gets half of the 1 ms step');
-}));
+}, 1024));
 
 test('traffic waiting on either source ends the idle wait before anyone sleeps', () => {
   for (const k of Object.keys(waits)) delete waits[k];
@@ -65,4 +58,4 @@ test('PortIn.hasTraffic() sees packets waiting in a ring port', () => withPool((
   e2.stop();
   e1.stop();
   assert.deepEqual(pool.audit(), { missing: 0, duplicates: 0 });
-}));
+}, 1024));
