@@ -11,14 +11,9 @@ use napi_derive::napi;
 /// # Safety
 /// env and value come from the running N-API call.
 unsafe fn elements(env: napi_env, value: napi_value, kinds: &[napi_typedarray_type]) -> Option<(*mut u8, usize)> {
-    let (mut ty, mut n, mut data, mut off) = (0, 0usize, std::ptr::null_mut::<std::ffi::c_void>(), 0usize);
-    // SAFETY: env/value of the running call (caller's contract); the out pointers are valid; the
-    // arraybuffer out pointer may be null (js_native_api.h).
-    let st = unsafe { napi::sys::napi_get_typedarray_info(env, value, &mut ty, &mut n, &mut data, std::ptr::null_mut(), &mut off) };
-    if st != napi::sys::Status::napi_ok || data.is_null() || !kinds.contains(&ty) {
-        return None;
-    }
-    Some((data as *mut u8, n))
+    // SAFETY: env/value of the running call (caller's contract).
+    let (ty, data, n, _) = unsafe { crate::raw::typed_array(env, value) }?;
+    kinds.contains(&ty).then_some((data, n))
 }
 
 /// lpm4LookupBurst(table, ips, at, out, n): out[i] = next hop of ips[at + i] for i < n; returns n,
@@ -28,12 +23,8 @@ unsafe fn elements(env: napi_env, value: napi_value, kinds: &[napi_typedarray_ty
 /// # Safety
 /// env and argv come from the running N-API call.
 unsafe fn lookup4(env: napi_env, argv: &[napi_value; 5]) -> u32 {
-    let (mut at, mut n) = (u32::MAX, 0u32);
-    // SAFETY: env/values of this call; a non-number leaves the default (refused below / zero).
-    unsafe {
-        napi::sys::napi_get_value_uint32(env, argv[2], &mut at);
-        napi::sys::napi_get_value_uint32(env, argv[4], &mut n);
-    }
+    // SAFETY: env/values of this call; a non-number gives the default (refused below / zero).
+    let (at, n) = unsafe { (crate::raw::u32_arg(env, argv[2], u32::MAX), crate::raw::u32_arg(env, argv[4], 0)) };
     // SAFETY: env/values of this call.
     let (t, ips, out) = unsafe {
         (
@@ -86,15 +77,10 @@ pub fn lpm4_lookup_burst(
 /// # Safety
 /// Called by N-API only, with this callback's env and info.
 pub unsafe extern "C" fn raw_lpm4_lookup_burst(env: napi_env, info: napi::sys::napi_callback_info) -> napi_value {
-    let mut argc = 5usize;
-    let mut argv: [napi_value; 5] = [std::ptr::null_mut(); 5];
-    // SAFETY: env/info of this callback; argv has room for argc values (N-API fills missing ones
-    // with undefined, which every check above refuses).
-    unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut()) };
-    // SAFETY: env and argv of this callback.
-    let done = unsafe { lookup4(env, &argv) };
-    let mut out = std::ptr::null_mut();
-    // SAFETY: env of this callback; out is a valid out pointer.
-    unsafe { napi::sys::napi_create_uint32(env, done, &mut out) };
-    out
+    // SAFETY: env/info of this callback and its arguments (N-API fills missing ones with
+    // undefined, which every check in lookup4 refuses).
+    unsafe {
+        let argv = crate::raw::args::<5>(env, info);
+        crate::raw::ret_u32(env, lookup4(env, &argv))
+    }
 }

@@ -1,9 +1,9 @@
 //! The few N-API calls a raw callback makes (the per-burst entry points that skip napi-rs's
-//! generated wrapper: see ports.rs raw_burst!): read this call's arguments, read one as a u32,
-//! return a u32. One place, so every raw callback reads missing or non-numeric arguments the same
-//! way (a value the caller picks, never a throw). rings.rs raw_ring_wake still spells these calls
-//! out (the ring code is another branch's; it can use these once both land).
-use napi::sys::{napi_callback_info, napi_env, napi_value, Status};
+//! generated wrapper: see ports.rs raw_burst!, rings.rs raw_ring_wake, lpm.rs
+//! raw_lpm4_lookup_burst): read this call's arguments, read one as a u32 or as a typed array,
+//! return a u32. One place, so every raw callback reads missing or wrong arguments the same way
+//! (a value the caller picks, never a throw).
+use napi::sys::{napi_callback_info, napi_env, napi_typedarray_type, napi_value, Status};
 
 /// This call's first N arguments; N-API fills the ones the caller left out with undefined.
 ///
@@ -44,4 +44,22 @@ pub unsafe fn ret_u32(env: napi_env, v: u32) -> napi_value {
     // SAFETY: env of this callback; out is a valid out pointer.
     unsafe { napi::sys::napi_create_uint32(env, v, &mut out) };
     out
+}
+
+/// `v` as a typed array: (kind, first element, element count, byte offset of the first element in
+/// its buffer); None when it is no typed array or has no data (a detached buffer). Reads either
+/// buffer kind (napi_get_arraybuffer_info refuses SharedArrayBuffers) without allocating.
+///
+/// # Safety
+/// `env` and `v` come from the running callback.
+#[inline(always)]
+pub unsafe fn typed_array(env: napi_env, v: napi_value) -> Option<(napi_typedarray_type, *mut u8, usize, usize)> {
+    let (mut ty, mut n, mut data, mut off) = (0, 0usize, std::ptr::null_mut::<std::ffi::c_void>(), 0usize);
+    // SAFETY: env/value of the running call (caller's contract); the out pointers are valid; the
+    // arraybuffer out pointer may be null (js_native_api.h).
+    let st = unsafe { napi::sys::napi_get_typedarray_info(env, v, &mut ty, &mut n, &mut data, std::ptr::null_mut(), &mut off) };
+    if st != Status::napi_ok || data.is_null() {
+        return None;
+    }
+    Some((ty, data as *mut u8, n, off))
 }

@@ -62,13 +62,8 @@ fn ring_in_view(data: *mut u8, len: usize, offset: u32) -> Option<Ring> {
 /// env and value come from the running N-API call.
 unsafe fn typed_array_bytes(env: napi::sys::napi_env, value: napi::sys::napi_value) -> Option<(*mut u8, usize)> {
     use napi::sys::TypedarrayType as T;
-    let (mut ty, mut n, mut data, mut off) = (0, 0usize, std::ptr::null_mut::<std::ffi::c_void>(), 0usize);
-    // SAFETY: env/value of the running call (caller's contract); the out pointers are valid;
-    // the arraybuffer out pointer may be null (js_native_api.h).
-    let st = unsafe { napi::sys::napi_get_typedarray_info(env, value, &mut ty, &mut n, &mut data, std::ptr::null_mut(), &mut off) };
-    if st != napi::sys::Status::napi_ok || data.is_null() {
-        return None;
-    }
+    // SAFETY: env/value of the running call (caller's contract).
+    let (ty, data, n, off) = unsafe { crate::raw::typed_array(env, value) }?;
     let elem = match ty {
         T::int8_array | T::uint8_array | T::uint8_clamped_array => 1,
         T::int16_array | T::uint16_array => 2,
@@ -76,7 +71,7 @@ unsafe fn typed_array_bytes(env: napi::sys::napi_env, value: napi::sys::napi_val
         _ => 8,
     };
     // data is the array's first element, `off` bytes into its buffer.
-    Some(((data as *mut u8).wrapping_sub(off), off + n * elem))
+    Some((data.wrapping_sub(off), off + n * elem))
 }
 
 /// Slow path of a JS consumer (writable=false) or producer (writable=true): spins, then sleeps on
@@ -137,22 +132,17 @@ fn wake_in_view(data: *mut u8, len: usize, offset: u32) -> u32 {
 /// # Safety
 /// Called by N-API only, with this callback's env and info.
 pub unsafe extern "C" fn raw_ring_wake(env: napi::sys::napi_env, info: napi::sys::napi_callback_info) -> napi::sys::napi_value {
-    let mut argc = 2usize;
-    let mut argv: [napi::sys::napi_value; 2] = [std::ptr::null_mut(); 2];
-    // SAFETY: env/info of this callback; argv has room for argc values.
-    unsafe { napi::sys::napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), std::ptr::null_mut(), std::ptr::null_mut()) };
-    let mut off = u32::MAX;
-    // SAFETY: env and argv[1] of this callback; a non-number leaves off at u32::MAX (refused).
-    unsafe { napi::sys::napi_get_value_uint32(env, argv[1], &mut off) };
-    // SAFETY: env and argv[0] of this callback (a missing argument is undefined: None).
-    let woke = match unsafe { typed_array_bytes(env, argv[0]) } {
-        Some((data, len)) => wake_in_view(data, len, off),
-        None => 0,
-    };
-    let mut out = std::ptr::null_mut();
-    // SAFETY: env of this callback; out is a valid out pointer.
-    unsafe { napi::sys::napi_create_uint32(env, woke, &mut out) };
-    out
+    // SAFETY: env/info of this callback, and the values read from it (a missing argument is
+    // undefined: no typed array, no number; a non-number offset is u32::MAX, refused).
+    unsafe {
+        let [view, off] = crate::raw::args::<2>(env, info);
+        let off = crate::raw::u32_arg(env, off, u32::MAX);
+        let woke = match typed_array_bytes(env, view) {
+            Some((data, len)) => wake_in_view(data, len, off),
+            None => 0,
+        };
+        crate::raw::ret_u32(env, woke)
+    }
 }
 
 /// The doorbell barrier mode, fixed for the process on first use (core ring/barrier.rs):
