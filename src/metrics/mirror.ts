@@ -120,6 +120,13 @@ export class Mirror {
     let runStart = tail & MASK, runLen = 0, total = 0;
     while (tail !== head && total < maxBytes) {
       const pos = tail & MASK;
+      if (pos === 0 && runLen) {
+        // The last record ended exactly at the area's end (no WRAP marker then): the run
+        // stops there too, or it would copy past the area.
+        runs.push(u8.subarray(d + runStart, d + runStart + runLen));
+        runStart = 0;
+        runLen = 0;
+      }
       const cap = u32[(d + pos) >> 2]!;
       if (cap === WRAP) {
         if (runLen) runs.push(u8.subarray(d + runStart, d + runStart + runLen));

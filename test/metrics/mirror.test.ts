@@ -1,6 +1,6 @@
 // The mirror area in one process: what a ring port's RX receives while a capture is armed comes
-// out of Mirror.drain byte for byte, across the area's wrap; a full area skips and counts; when
-// disarmed nothing is copied.
+// out of Mirror.drain and Mirror.drainRaw byte for byte, across the area's wrap (both kinds); a
+// full area skips and counts; when disarmed nothing is copied.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { Pool, PoolView } from '../../src/memory/pool.js';
@@ -82,6 +82,56 @@ test('a capture armed on a ring port queue gets every frame byte for byte, acros
     mirror.disarm();
     pass(a, b, [frame(2, 60)]);
     assert.equal(mirror.drain(10, () => {}), 0, 'disarmed: nothing copied');
+  } finally {
+    a.close();
+    b.close();
+    PoolView.closeThreadViews();
+    assert.deepEqual(pool.audit(), { missing: 0, duplicates: 0 });
+    pool.close();
+  }
+});
+
+/** The records of one drainRaw buffer (the capture wire format), in order. */
+function records(buf: Buffer | undefined): { origLen: number; data: Buffer }[] {
+  const out: { origLen: number; data: Buffer }[] = [];
+  for (let o = 0; buf && o < buf.length;) {
+    const cap = buf.readUInt32LE(o);
+    out.push({ origLen: buf.readUInt32LE(o + 4), data: buf.subarray(o + L.PORT_MIRROR_REC, o + L.PORT_MIRROR_REC + cap) });
+    o += (L.PORT_MIRROR_REC + cap + 7) & ~7;
+  }
+  return out;
+}
+
+test('drainRaw (what ringway capture sends) is byte for byte across both kinds of wrap: a record ending at the area end, and a WRAP marker', () => {
+  const pool = Pool.create({ name: 'mirror-raw', buffers: 1024 });
+  const a = Port.open('ring:mirror-raw', { pool });
+  const b = Port.open('ring:mirror-raw', { pool });
+  try {
+    const mirror = new Mirror(b);
+    mirror.arm(0, 65535);
+    let seq = 0;
+    const send = (frames: Uint8Array[], what: string) => {
+      pass(a, b, frames);
+      const got = records(mirror.drainRaw());
+      assert.equal(got.length, frames.length, `${what}: record count`);
+      got.forEach((r, k) => {
+        assert.ok(r.data.equals(frames[k]!), `${what}: frame ${k} of ${frames.length}, byte for byte`);
+        assert.equal(r.origLen, frames[k]!.length);
+      });
+      seq += frames.length;
+    };
+    // 1008-byte frames make 1024-byte records, so from the empty area (head 0) they end exactly
+    // at the area's end, where the producer writes no WRAP marker. One drain across that point
+    // must stop its copy there and go on at the area's start.
+    const sized = (n: number) => Array.from({ length: n }, (_, k) => frame(seq + k, 1024 - L.PORT_MIRROR_REC));
+    const perArea = L.PORT_MIRROR_BYTES / 1024;
+    send(sized(perArea / 2), 'the first half of the area');
+    send(sized(perArea / 2 + 32), 'across the area end');
+    // Mixed sizes, drained every 64 frames: the producer wraps with a WRAP marker many times.
+    for (let r = 0; r < Math.ceil((3 * L.PORT_MIRROR_BYTES) / (64 * 800)); r++) {
+      send(Array.from({ length: 64 }, (_, k) => frame(seq + k, 60 + (((seq + k) * 97) % 1455))), `mixed round ${r}`);
+    }
+    assert.equal(mirror.dropped(), 0);
   } finally {
     a.close();
     b.close();
