@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { native, memoryMode } from '../../src/native.js';
 import { Pool } from '../../src/memory/pool.js';
 import { RingRegion } from '../../src/ring/ring.js';
+import { RING_OFF_PROD_TAIL } from '../../src/ring/layout.js';
 import { Port } from '../../src/port/port.js';
 import { requireTool } from '../lib/skip.js';
 
@@ -142,7 +143,7 @@ test('Atomics.wait on a ring index: woken by Atomics.notify on that buffer, not 
     const view = new Int32Array(m.view!);
     let woke = 0;
     for (let k = 0; k < 100 && woke === 0; k++) {
-      woke = Atomics.notify(view, 132 >> 2);
+      woke = Atomics.notify(view, RING_OFF_PROD_TAIL >> 2);
       if (woke === 0) await new Promise((r) => setTimeout(r, 5));
     }
     [m] = await next();
