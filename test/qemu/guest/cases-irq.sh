@@ -23,7 +23,10 @@ irq_idle() {
   sleep $([ $mode = async ] && echo 20 || echo 5)
   # then (not when polling) until a 2 s stretch is quiet (at most 1 tick), at most 5 times: a
   # late background job (a V8 worker's compile or GC) must not land in the window. One took a
-  # first boot to 1.77% (18 ticks in 10 s; 2-6 in the other boots of that CI run).
+  # first boot to 1.77% (18 ticks in 10 s; 2-6 in the other boots of that CI run). This does
+  # not remove such windows (one more, 1.38%, 11 of 14 ticks on the main thread, came after a
+  # quiet stretch); without it two boots in a row measured 1.28% and 1.45%. A traced idle run
+  # (--trace-gc, 2 x 90 s) showed no GC and 1-4 ticks per timeout wake-up: the cause is open.
   local s0 k=0
   [ $mode = poll ] || for k in 1 2 3 4 5; do
     s0=$(cpu_ticks $IRQ_PID); sleep 2
