@@ -37,12 +37,30 @@ function pass(tx: Port, rx: Port, frames: Uint8Array[]): number {
   return got;
 }
 
-test('a capture armed on a ring port queue gets every frame byte for byte, across the wrap; full skips and counts', () => {
-  const pool = Pool.create({ name: 'mirror', buffers: 1024 });
-  const a = Port.open('ring:mirror-t', { pool });
-  const b = Port.open('ring:mirror-t', { pool });
+/** A ring port pair on its own pool (b receives what a sends) and a Mirror on b; closes them and
+ *  audits the pool after fn, whatever it threw. */
+function withMirror(name: string, fn: (a: Port, b: Port, mirror: Mirror) => void): void {
+  const pool = Pool.create({ name, buffers: 1024 });
+  const a = Port.open(`ring:${name}`, { pool });
+  const b = Port.open(`ring:${name}`, { pool });
   try {
-    const mirror = new Mirror(b);
+    fn(a, b, new Mirror(b));
+  } finally {
+    a.close();
+    b.close();
+    PoolView.closeThreadViews();
+    assert.deepEqual(pool.audit(), { missing: 0, duplicates: 0 });
+    pool.close();
+  }
+}
+
+/** 64 frames of mixed sizes (60..1514 bytes) from sequence number seq. */
+const mixed = (seq: number) => Array.from({ length: 64 }, (_, k) => frame(seq + k, 60 + (((seq + k) * 97) % 1455)));
+/** Rounds of 64 mixed frames that fill the area about three times: it wraps many times. */
+const MIXED_ROUNDS = Math.ceil((3 * L.PORT_MIRROR_BYTES) / (64 * 800));
+
+test('a capture armed on a ring port queue gets every frame byte for byte, across the wrap; full skips and counts', () => {
+  withMirror('mirror-t', (a, b, mirror) => {
     // not armed: nothing is copied
     pass(a, b, [frame(0, 60)]);
     assert.equal(mirror.drain(100, () => {}), 0);
@@ -51,9 +69,8 @@ test('a capture armed on a ring port queue gets every frame byte for byte, acros
     let seq = 0;
     let seen = 0;
     // several area-fulls of mixed sizes, drained every 64 frames: wraps many times, loses nothing
-    const rounds = Math.ceil((3 * L.PORT_MIRROR_BYTES) / (64 * 800));
-    for (let r = 0; r < rounds; r++) {
-      const frames = Array.from({ length: 64 }, (_, k) => frame(seq + k, 60 + (((seq + k) * 97) % 1455)));
+    for (let r = 0; r < MIXED_ROUNDS; r++) {
+      const frames = mixed(seq);
       pass(a, b, frames);
       mirror.drain(1000, (rec) => {
         assert.deepEqual(rec.data, frames[seen - seq]!, `frame ${seen}`);
@@ -82,13 +99,7 @@ test('a capture armed on a ring port queue gets every frame byte for byte, acros
     mirror.disarm();
     pass(a, b, [frame(2, 60)]);
     assert.equal(mirror.drain(10, () => {}), 0, 'disarmed: nothing copied');
-  } finally {
-    a.close();
-    b.close();
-    PoolView.closeThreadViews();
-    assert.deepEqual(pool.audit(), { missing: 0, duplicates: 0 });
-    pool.close();
-  }
+  });
 });
 
 /** The records of one drainRaw buffer (the capture wire format), in order. */
@@ -103,11 +114,7 @@ function records(buf: Buffer | undefined): { origLen: number; data: Buffer }[] {
 }
 
 test('drainRaw (what ringway capture sends) is byte for byte across both kinds of wrap: a record ending at the area end, and a WRAP marker', () => {
-  const pool = Pool.create({ name: 'mirror-raw', buffers: 1024 });
-  const a = Port.open('ring:mirror-raw', { pool });
-  const b = Port.open('ring:mirror-raw', { pool });
-  try {
-    const mirror = new Mirror(b);
+  withMirror('mirror-raw', (a, b, mirror) => {
     mirror.arm(0, 65535);
     let seq = 0;
     const send = (frames: Uint8Array[], what: string) => {
@@ -128,15 +135,7 @@ test('drainRaw (what ringway capture sends) is byte for byte across both kinds o
     send(sized(perArea / 2), 'the first half of the area');
     send(sized(perArea / 2 + 32), 'across the area end');
     // Mixed sizes, drained every 64 frames: the producer wraps with a WRAP marker many times.
-    for (let r = 0; r < Math.ceil((3 * L.PORT_MIRROR_BYTES) / (64 * 800)); r++) {
-      send(Array.from({ length: 64 }, (_, k) => frame(seq + k, 60 + (((seq + k) * 97) % 1455))), `mixed round ${r}`);
-    }
+    for (let r = 0; r < MIXED_ROUNDS; r++) send(mixed(seq), `mixed round ${r}`);
     assert.equal(mirror.dropped(), 0);
-  } finally {
-    a.close();
-    b.close();
-    PoolView.closeThreadViews();
-    assert.deepEqual(pool.audit(), { missing: 0, duplicates: 0 });
-    pool.close();
-  }
+  });
 });

@@ -9,7 +9,8 @@
 #                must be well above 1%: otherwise the measurement cannot tell the modes apart).
 IRQFWD="$NODE $ROOT/dist/test/qemu/guest/irq-fwd.js"
 IDLE_S=10
-cpu_ticks() { awk '{print $14 + $15}' /proc/$1/stat; }
+stat_ticks() { awk '{print $14 + $15}' "$1"; }   # utime + stime of a /proc stat file
+cpu_ticks() { stat_ticks /proc/$1/stat; }
 # irq_idle NAME MODE: starts the forwarder, measures idle CPU; sets IRQ_PID, IRQ_PCT (percent x100)
 irq_idle() {
   local name=$1 mode=$2
@@ -37,7 +38,7 @@ irq_idle() {
   hz=$(getconf CLK_TCK 2>/dev/null || echo 100)
   # per thread (tid -> ticks) at the window's start: the window's share of each is printed below
   declare -A th0=()
-  local t; for t in /proc/$IRQ_PID/task/*; do th0[${t##*/}]=$(awk '{print $14 + $15}' $t/stat); done
+  local t; for t in /proc/$IRQ_PID/task/*; do th0[${t##*/}]=$(stat_ticks $t/stat); done
   t0=$(cpu_ticks $IRQ_PID); w0=${EPOCHREALTIME/./}
   sleep $IDLE_S
   t1=$(cpu_ticks $IRQ_PID); w1=${EPOCHREALTIME/./}
@@ -45,7 +46,7 @@ irq_idle() {
   IRQ_PCT=$(( (t1 - t0) * 10000 * 1000000 / hz / (w1 - w0) ))
   # which of Node's threads the window's ticks went to (ticks/name; threads with none left out)
   echo "  $name: window ticks by thread: $(for t in /proc/$IRQ_PID/task/*; do
-    d=$(( $(awk '{print $14 + $15}' $t/stat) - ${th0[${t##*/}]:-0} )); [ $d -gt 0 ] && echo "$d/$(cat $t/comm)"
+    d=$(( $(stat_ticks $t/stat) - ${th0[${t##*/}]:-0} )); [ $d -gt 0 ] && echo "$d/$(cat $t/comm)"
   done | sort -rn | tr '\n' ' ')"
   echo "  $name: idle CPU $(( IRQ_PCT / 100 )).$(printf %02d $(( IRQ_PCT % 100 )))% of a core ($((t1 - t0)) ticks at $hz Hz over $(( (w1 - w0) / 1000 )) ms)"
 }
